@@ -1,0 +1,79 @@
+/**
+ * Opens a store from a URL:
+ *   sqlite://.fila/fila.db         relative path
+ *   sqlite:///var/lib/app/fila.db  absolute path
+ *   sqlite://jobs.db?synchronous=full
+ *   postgres://user@host:5432/db?schema=fila
+ *   redis://host:6379/0?prefix=fila
+ * The SQLite store opens synchronously (it is the default and supports transactional enqueue from
+ * the first call); other stores are loaded on demand, so their drivers load only when used.
+ */
+import { ValidationError } from '../core/errors.js';
+import type { Store } from '../core/store.js';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
+
+export interface OpenStoreOptions {
+  /** Apply pending migrations on open. Default true. */
+  migrate?: boolean;
+}
+
+export const DEFAULT_STORE_URL = 'sqlite://.fila/fila.db';
+
+export function parseSqliteUrl(url: string): SqliteStoreOptions {
+  const rest = url.slice('sqlite://'.length);
+  const q = rest.indexOf('?');
+  const path = decodeURIComponent(q >= 0 ? rest.slice(0, q) : rest);
+  if (!path)
+    throw new ValidationError(
+      `store URL ${JSON.stringify(url)}: missing the database file path (sqlite://path/to/file.db)`,
+    );
+  const options: SqliteStoreOptions = { path };
+  if (q >= 0) {
+    const params = new URLSearchParams(rest.slice(q + 1));
+    for (const [key, value] of params) {
+      if (key === 'synchronous' && (value === 'normal' || value === 'full')) options.synchronous = value;
+      else if (key === 'lockTimeoutMs' && /^\d+$/.test(value)) options.lockTimeoutMs = Number(value);
+      else
+        throw new ValidationError(
+          `store URL: unknown or invalid parameter ${key}=${value} (accepted: synchronous=normal|full, lockTimeoutMs=N)`,
+        );
+    }
+  }
+  return options;
+}
+
+/** Opens the store a URL names. Returns the store itself for SQLite, a promise for others. */
+export function openStore(url: string, options: OpenStoreOptions = {}): Store | Promise<Store> {
+  if (typeof url !== 'string') throw new ValidationError('store: expected a store URL or a Store object');
+  if (url.startsWith('sqlite://'))
+    return new SqliteStore({ ...parseSqliteUrl(url), migrate: options.migrate ?? true });
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  throw new ValidationError(
+    `store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: unsupported scheme ${scheme ? `"${scheme}"` : '(none)'}; use sqlite://path/to/file.db`,
+  );
+}
+
+/** A store URL with its password hidden, for messages. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^@/:]*):[^@/]*@/, '//$1:***@');
+}
+
+/**
+ * Deletes everything a store URL's namespace holds (a SQLite file, a PostgreSQL schema, a Redis key
+ * prefix). For tests and benchmarks that make throwaway stores; never called by Fila itself.
+ */
+export async function dropStore(url: string): Promise<void> {
+  if (url.startsWith('sqlite://')) {
+    const { rmSync } = await import('node:fs');
+    const { path } = parseSqliteUrl(url);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+    return;
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    return (await import('./postgres/index.js')).dropPostgresNamespace(url);
+  }
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+    return (await import('./redis/index.js')).dropRedisNamespace(url);
+  }
+  throw new ValidationError(`store URL ${JSON.stringify(redact(url))}: unsupported scheme`);
+}

@@ -1,0 +1,14 @@
+/**
+ * The Redis store: entry points used by openStore. (Being built: issue 4.)
+ */
+import { UnsupportedError } from '../../core/errors.js';
+import type { Store } from '../../core/store.js';
+import type { OpenStoreOptions } from '../open.js';
+
+export async function openRedisStore(_url: string, _options: OpenStoreOptions): Promise<Store> {
+  throw new UnsupportedError('the Redis store is not available in this version yet');
+}
+
+export async function dropRedisNamespace(_url: string): Promise<void> {
+  throw new UnsupportedError('the Redis store is not available in this version yet');
+}

@@ -1,0 +1,3 @@
+-- worker-remove: forgets a worker that stopped.
+-- Params: :id
+DELETE FROM fila_workers WHERE id = :id

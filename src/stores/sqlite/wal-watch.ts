@@ -1,0 +1,90 @@
+/**
+ * Cross-process wake-ups for SQLite. Every commit appends to the database's write-ahead log, so a
+ * watch on the database's folder (inotify on Linux, FSEvents on macOS) hears every commit of every
+ * process within a fraction of a millisecond. A burst of file events is coalesced into one check, and
+ * `PRAGMA data_version` (which changes only when *another* connection commits) filters out this
+ * connection's own writes, so a worker is not woken by its own completions.
+ *
+ * A file event is not yet a visible commit: the writer appends its commit frame to the WAL (the
+ * event) and only then publishes it in the shared-memory WAL index (no event). A check that runs in
+ * between sees no change, so when an event finds none, the watcher looks again 2 ms and 15 ms later.
+ *
+ * Where the platform cannot watch the folder (network file systems, exhausted inotify watches), the
+ * watcher reports it and the worker's poll remains the only wake-up.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+
+/** Delays of the follow-up checks after an event that found no commit yet. */
+const RECHECK_MS = [2, 15];
+
+export class WalWatcher {
+  private watcher: FSWatcher | undefined;
+  private scheduled = false;
+  private recheck: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly dbPath: string,
+    /** True when another connection committed since the last call. */
+    private readonly changed: () => boolean,
+    private readonly onChange: () => void,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  start(): boolean {
+    const base = basename(this.dbPath);
+    const wal = `${base}-wal`;
+    try {
+      this.watcher = watch(dirname(this.dbPath), { persistent: false }, (_event, filename) => {
+        if (filename === null || filename === wal || filename === base) this.schedule();
+      });
+      this.watcher.on('error', (e) => {
+        this.onError(e);
+        this.stop();
+      });
+      return true;
+    } catch (e) {
+      this.onError(e);
+      return false;
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    clearTimeout(this.recheck);
+    this.recheck = undefined;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.check(0);
+    });
+  }
+
+  private check(round: number): void {
+    if (this.closed) return;
+    let changed = false;
+    try {
+      changed = this.changed();
+    } catch (e) {
+      this.onError(e);
+      return;
+    }
+    if (changed) {
+      this.onChange();
+    } else if (round < RECHECK_MS.length && !this.scheduled) {
+      this.recheck = setTimeout(() => {
+        this.recheck = undefined;
+        this.check(round + 1);
+      }, RECHECK_MS[round]);
+      this.recheck.unref();
+    }
+  }
+
+  stop(): void {
+    this.closed = true;
+    clearTimeout(this.recheck);
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+}
