@@ -1,0 +1,199 @@
+/**
+ * Batches the outcomes of finished runs (completions, failures, releases) and writes each kind in one
+ * store call, on the next turn of the event loop after the first one arrives. With many short jobs this
+ * turns hundreds of transactions per second into a few. If the store is unreachable the batch is kept
+ * and retried with a growing delay; the runs keep their leases (the LeaseKeeper renews them) until
+ * their outcome is written.
+ */
+import type { ClaimParams, ClaimResult, ErrorInput, FinishResult, Store } from '../core/store.js';
+import type { JobRun } from './job-run.js';
+
+export interface CompleterHooks {
+  store: Store;
+  /** Called for each run whose outcome was written, with the state the job ended in. */
+  onDone(entry: PendingOutcome, state: string, runAt: number): void;
+  /** Called for each run whose lease turned out to be lost. */
+  onLost(entry: PendingOutcome): void;
+  /** Called after every flush (successful or not). */
+  onFlushed(): void;
+  /** A claim to run in the same store call as a batch of completions, if one is wanted now. */
+  takeClaim(): ClaimParams | null;
+  /** The result of that claim (or the error). */
+  claimed(limit: number, result: ClaimResult | undefined, error?: unknown): void;
+  onError(error: unknown, during: string): void;
+}
+
+export type PendingOutcome =
+  | { kind: 'complete'; run: JobRun; result: string | null; value: unknown }
+  | { kind: 'fail'; run: JobRun; error: Error; retryDelayMs: number | null }
+  | { kind: 'release'; run: JobRun; delayMs: number; snooze: boolean };
+
+const MAX_STACK_CHARS = 8192;
+const MAX_MESSAGE_CHARS = 4096;
+
+export class Completer {
+  private queue: PendingOutcome[] = [];
+  private flushing: Promise<void> | undefined;
+  private scheduled = false;
+  private retryDelayMs = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly hooks: CompleterHooks) {}
+
+  /** Outcomes waiting to be written. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** True when completions are waiting: their flush will also claim, so a separate claim is not needed. */
+  get completionsPending(): boolean {
+    return this.queue.some((o) => o.kind === 'complete');
+  }
+
+  add(outcome: PendingOutcome): void {
+    this.queue.push(outcome);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing || this.retryTimer) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startFlush();
+    });
+  }
+
+  private startFlush(): void {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      this.hooks.onFlushed();
+      if (this.queue.length) {
+        if (this.retryDelayMs > 0) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.startFlush();
+          }, this.retryDelayMs);
+        } else this.schedule();
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    const completes = batch.filter((o) => o.kind === 'complete');
+    const fails = batch.filter((o) => o.kind === 'fail');
+    const releases = batch.filter((o) => o.kind === 'release');
+    const failed: PendingOutcome[] = [];
+    const write = async (entries: PendingOutcome[], call: () => Promise<FinishResult>, during: string) => {
+      if (entries.length === 0) return;
+      try {
+        const result = await call();
+        // By token: a batch may hold a stale and a fresh run of the same job.
+        const byToken = new Map(entries.map((e) => [e.run.job.token, e]));
+        for (const done of result.done) {
+          const entry = byToken.get(done.token);
+          if (entry) this.hooks.onDone(entry, done.state, done.runAt);
+        }
+        for (const lost of result.lost) {
+          const entry = byToken.get(lost.token);
+          if (entry) this.hooks.onLost(entry);
+        }
+      } catch (e) {
+        failed.push(...entries);
+        this.hooks.onError(e, during);
+      }
+    };
+    // Acknowledge-and-fetch: the next claim rides along with the completions.
+    const claim = completes.length ? this.hooks.takeClaim() : null;
+    let claimSettled = false;
+    await write(
+      completes,
+      async () => {
+        const result = await this.hooks.store.jobCompleteMany({
+          jobs: completes.map((o) => ({
+            id: o.run.job.id,
+            token: o.run.job.token,
+            result: (o as { result: string | null }).result,
+          })),
+          ...(claim ? { claim } : {}),
+        });
+        if (claim) {
+          claimSettled = true;
+          this.hooks.claimed(claim.limit, result.claimed ?? { jobs: [], nextRunAt: null, now: Date.now() });
+        }
+        return result;
+      },
+      'complete',
+    );
+    if (claim && !claimSettled)
+      this.hooks.claimed(claim.limit, undefined, new Error('completion batch failed; claim not run'));
+    await write(
+      fails,
+      () =>
+        this.hooks.store.jobFailMany({
+          jobs: fails.map((o) => {
+            const f = o as Extract<PendingOutcome, { kind: 'fail' }>;
+            return {
+              id: o.run.job.id,
+              token: o.run.job.token,
+              error: errorInput(f.error),
+              retryDelayMs: f.retryDelayMs,
+            };
+          }),
+        }),
+      'fail',
+    );
+    await write(
+      releases,
+      () =>
+        this.hooks.store.jobReleaseMany({
+          jobs: releases.map((o) => ({
+            id: o.run.job.id,
+            token: o.run.job.token,
+            delayMs: (o as { delayMs: number }).delayMs,
+          })),
+        }),
+      'release',
+    );
+    if (failed.length) {
+      this.queue = failed.concat(this.queue);
+      this.retryDelayMs = Math.min(this.retryDelayMs ? this.retryDelayMs * 2 : 100, 5000);
+    } else {
+      this.retryDelayMs = 0;
+    }
+  }
+
+  /** Writes everything pending, retrying until `deadline` (ms since epoch). */
+  async drain(deadline: number): Promise<void> {
+    while ((this.queue.length || this.flushing) && Date.now() < deadline) {
+      if (this.retryTimer) {
+        clearTimeout(this.retryTimer);
+        this.retryTimer = undefined;
+        await new Promise((r) =>
+          setTimeout(r, Math.min(this.retryDelayMs, Math.max(0, deadline - Date.now()))),
+        );
+      }
+      if (this.flushing) await this.flushing;
+      else this.startFlush();
+    }
+  }
+
+  stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+}
+
+export function errorInput(error: Error): ErrorInput {
+  const out: ErrorInput = {
+    name: error.name || 'Error',
+    message: String(error.message).slice(0, MAX_MESSAGE_CHARS),
+  };
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') out.code = code;
+  if (typeof error.stack === 'string') out.stack = error.stack.slice(0, MAX_STACK_CHARS);
+  return out;
+}

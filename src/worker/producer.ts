@@ -1,0 +1,157 @@
+/**
+ * Fetches work for free slots. A claim asks for exactly as many jobs as there are free slots, so a
+ * worker never holds a job it cannot start. Wake-ups come from three places:
+ *   - the store's `listen` (jobs enqueued in this process at once; in other processes through the
+ *     store's notification mechanism),
+ *   - a timer set to the next scheduled or retrying job's run-at (from the claim's `nextRunAt`),
+ *   - a jittered poll (the safety net: by default every 1 s ± 20%).
+ * Wake-ups are coalesced: at most one claim is in flight, and a wake-up during a claim triggers one more.
+ * When a claim returns fewer jobs than asked, the queues are drained and freed slots stop triggering
+ * claims until something new is announced.
+ */
+import type { ClaimParams, ClaimResult, ClaimedJob, Store } from '../core/store.js';
+
+export interface ProducerHooks {
+  store: Store;
+  queues: string[];
+  leaseMs: number;
+  workerId: string;
+  pollIntervalMs: number;
+  /** Slots free to fill now (0 while the worker is saturated or the Completer is backed up). */
+  freeSlots(): number;
+  start(job: ClaimedJob): void;
+  onError(error: unknown, during: string): void;
+}
+
+const MAX_TIMER_MS = 2_147_483_647;
+
+export class Producer {
+  private running = false;
+  private claiming = false;
+  private scheduled = false;
+  /** The queues may hold ready jobs: a freed slot should trigger a claim. */
+  private maybeMore = true;
+  /** A wake-up arrived during a claim: claim again afterwards. */
+  private wokenDuringClaim = false;
+  private unlisten: (() => void) | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private dueTimer: NodeJS.Timeout | undefined;
+  private dueAt = Infinity;
+  private errorDelayMs = 0;
+  private inflight: Promise<void> | undefined;
+
+  constructor(private readonly hooks: ProducerHooks) {}
+
+  start(): void {
+    this.running = true;
+    this.unlisten = this.hooks.store.listen(() => this.wake());
+    this.schedulePoll();
+    this.wake();
+  }
+
+  /** Stops claiming; resolves once a claim already in flight has landed (its jobs are then started or handed back). */
+  stop(): Promise<void> {
+    this.running = false;
+    this.unlisten?.();
+    this.unlisten = undefined;
+    clearTimeout(this.pollTimer);
+    clearTimeout(this.dueTimer);
+    return this.inflight ?? Promise.resolve();
+  }
+
+  /** New work may be ready. */
+  wake(): void {
+    this.maybeMore = true;
+    if (this.claiming) this.wokenDuringClaim = true;
+    else this.schedule();
+  }
+
+  /** A slot was freed: claim if the queues may still hold work. */
+  slotFreed(): void {
+    if (this.maybeMore && !this.claiming) this.schedule();
+  }
+
+  /** Runs a claim on the next turn of the event loop (coalescing everything until then). */
+  private schedule(): void {
+    if (this.scheduled || !this.running) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.claim();
+    });
+  }
+
+  private claim(): Promise<void> {
+    const params = this.takeClaim();
+    if (!params) return Promise.resolve();
+    this.inflight = this.hooks.store.jobClaim(params).then(
+      (result) => this.claimed(params.limit, result),
+      (error: unknown) => this.claimed(params.limit, undefined, error),
+    );
+    const done = this.inflight;
+    void done.finally(() => {
+      if (this.inflight === done) this.inflight = undefined;
+    });
+    return done;
+  }
+
+  /**
+   * Reserves the next claim, if one is wanted now (running, work may be ready, slots free, no claim in
+   * flight). The caller runs it (alone, or riding along with a batch of completions) and must then
+   * call `claimed` with the result or the error.
+   */
+  takeClaim(): ClaimParams | null {
+    if (!this.running || this.claiming || !this.maybeMore) return null;
+    const limit = this.hooks.freeSlots();
+    if (limit <= 0) return null;
+    this.claiming = true;
+    this.wokenDuringClaim = false;
+    return { queues: this.hooks.queues, limit, leaseMs: this.hooks.leaseMs, workerId: this.hooks.workerId };
+  }
+
+  /** Finishes a claim reserved with `takeClaim`. */
+  claimed(limit: number, result: ClaimResult | undefined, error?: unknown): void {
+    this.claiming = false;
+    if (result) {
+      this.errorDelayMs = 0;
+      if (result.jobs.length < limit) {
+        this.maybeMore = false;
+        if (result.nextRunAt !== null) this.scheduleDue(result.nextRunAt - result.now);
+      }
+      for (const job of result.jobs) this.hooks.start(job);
+    } else {
+      this.hooks.onError(error, 'claim');
+      this.errorDelayMs = Math.min(this.errorDelayMs ? this.errorDelayMs * 2 : 100, 5000);
+      this.scheduleDue(this.errorDelayMs);
+    }
+    if (this.wokenDuringClaim) this.maybeMore = true;
+    if (this.running && this.maybeMore && this.errorDelayMs === 0 && this.hooks.freeSlots() > 0)
+      this.schedule();
+  }
+
+  /** Wakes at a scheduled job's run-at (keeps the earliest pending timer). */
+  scheduleDue(delayMs: number): void {
+    if (!this.running) return;
+    const at = Date.now() + Math.max(0, delayMs);
+    if (this.dueTimer && at >= this.dueAt) return;
+    clearTimeout(this.dueTimer);
+    this.dueAt = at;
+    this.dueTimer = setTimeout(
+      () => {
+        this.dueTimer = undefined;
+        this.dueAt = Infinity;
+        this.wake();
+      },
+      Math.min(Math.max(0, delayMs), MAX_TIMER_MS),
+    );
+  }
+
+  private schedulePoll(): void {
+    if (!this.running) return;
+    const jittered = this.hooks.pollIntervalMs * (0.8 + Math.random() * 0.4);
+    this.pollTimer = setTimeout(() => {
+      this.wake();
+      this.schedulePoll();
+    }, jittered);
+  }
+}
