@@ -1,0 +1,120 @@
+/**
+ * A Fila server on a fresh SQLite store for one test, with tokens for every role (and tenant-scoped
+ * ones), plus a minimal SSE reader.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFila, type Fila } from '../../src/index.js';
+import type { Role } from '../../src/core/store.js';
+import { createServer, createToken, type FilaServer } from '../../src/server/index.js';
+
+export interface ServerFixture {
+  url: string;
+  storeUrl: string;
+  fila: Fila;
+  server: FilaServer;
+  tokens: Record<Role, string> & { acme: string; acmeAdmin: string; globex: string };
+  call(
+    method: string,
+    path: string,
+    options?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startServer(): Promise<ServerFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'fila-server-'));
+  const storeUrl = `sqlite://${join(dir, 'fila.db')}`;
+  const fila = createFila({ store: storeUrl });
+  const store = await fila.store();
+  const make = async (role: Role, tenant: string | null = null) =>
+    (await createToken(store, { role, tenant })).token;
+  const tokens = {
+    reader: await make('reader'),
+    operator: await make('operator'),
+    admin: await make('admin'),
+    acme: await make('operator', 'acme'),
+    acmeAdmin: await make('admin', 'acme'),
+    globex: await make('operator', 'globex'),
+  };
+  const server = createServer({ fila, onError: (e, during) => console.error('server error', during, e) });
+  const { port } = await server.listen({ port: 0 });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    storeUrl,
+    fila,
+    server,
+    tokens,
+    call(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      const token = options.token === undefined ? tokens.admin : options.token;
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      let body: string | undefined;
+      if (options.raw !== undefined) body = options.raw;
+      else if (options.body !== undefined) body = JSON.stringify(options.body);
+      if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+      return fetch(url + path, { method, headers, body });
+    },
+    async close() {
+      await server.close();
+      await fila.close({ grace: 0 });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SseEvent {
+  id?: string;
+  event?: string;
+  data: string;
+}
+
+/** Reads an SSE response until `stop(events)` is true, the stream ends, or `timeoutMs` passes. */
+export async function readSse(
+  response: Response,
+  stop: (events: SseEvent[]) => boolean = () => false,
+  timeoutMs = 10_000,
+): Promise<{ events: SseEvent[]; ended: boolean }> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  const events: SseEvent[] = [];
+  let buffer = '';
+  let ended = false;
+  const deadline = setTimeout(() => void reader.cancel(), timeoutMs);
+  try {
+    while (!stop(events)) {
+      const { value, done } = await reader.read();
+      if (done) {
+        ended = true;
+        break;
+      }
+      buffer += decoder.decode(value, { stream: true });
+      let at: number;
+      while ((at = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, at);
+        buffer = buffer.slice(at + 2);
+        const e: SseEvent = { data: '' };
+        const data: string[] = [];
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':')) continue;
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          if (field === 'id') e.id = value;
+          else if (field === 'event') e.event = value;
+          else if (field === 'data') data.push(value);
+        }
+        if (data.length || e.event) {
+          e.data = data.join('\n');
+          events.push(e);
+        }
+      }
+    }
+  } finally {
+    clearTimeout(deadline);
+    if (!ended) await reader.cancel().catch(() => {});
+  }
+  return { events, ended };
+}
