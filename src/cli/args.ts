@@ -1,0 +1,108 @@
+/**
+ * Command-line parsing on `node:util` parseArgs, in strict mode: an unknown flag, a missing value or a
+ * stray argument is a UsageError (exit code 2) naming the problem.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseDuration } from '../core/duration.js';
+import { FilaError } from '../core/errors.js';
+
+/** Bad command-line input: printed as one line, exit code 2, nothing changed. */
+export class UsageError extends FilaError {
+  constructor(message: string) {
+    super('usage', message, { userError: true });
+  }
+}
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+/** Flags every command accepts. */
+export const GLOBAL_OPTIONS: OptionSpec = {
+  store: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+export function parse(
+  command: string,
+  args: string[],
+  options: OptionSpec,
+  positionals: { min: number; max: number },
+): Parsed {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...GLOBAL_OPTIONS, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    // Node's messages are long and mention parseArgs; keep the part that names the flag.
+    const message = (e as Error).message
+      .replace(/\. To specify a positional argument.*$/s, '')
+      .replace(/^Unknown option/, 'unknown option');
+    throw new UsageError(`${command}: ${message}`);
+  }
+  const count = parsed.positionals.length;
+  if (count < positionals.min)
+    throw new UsageError(`${command}: missing argument (see fila ${command} --help)`);
+  if (count > positionals.max)
+    throw new UsageError(`${command}: unexpected argument "${parsed.positionals[positionals.max]}"`);
+  return { values: parsed.values as Parsed['values'], positionals: parsed.positionals };
+}
+
+export function str(values: Parsed['values'], name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function int(values: Parsed['values'], name: string, min: number, max: number): number | undefined {
+  const v = str(values, name);
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new UsageError(`--${name}: expected an integer from ${min} to ${max}, got "${v}"`);
+  }
+  return Number(v);
+}
+
+export function fraction(values: Parsed['values'], name: string): number | undefined {
+  const v = str(values, name);
+  if (v === undefined) return undefined;
+  if (!/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(v)) {
+    throw new UsageError(`--${name}: expected a number from 0 to 1, got "${v}"`);
+  }
+  return Number(v);
+}
+
+export function duration(values: Parsed['values'], name: string): number | undefined {
+  const v = str(values, name);
+  if (v === undefined) return undefined;
+  try {
+    return parseDuration(/^\d+$/.test(v) ? Number(v) : v, `--${name}`);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export function list(values: Parsed['values'], name: string): string[] | undefined {
+  const v = str(values, name);
+  if (v === undefined) return undefined;
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new UsageError(`--${name}: expected a comma-separated list`);
+  return items;
+}
+
+export function json(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new UsageError(`${what}: invalid JSON: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,84 @@
+import { isJobState, type JobState } from '../../core/job.js';
+import { JobNotFoundError } from '../../core/errors.js';
+import { int, parse, str, UsageError } from '../args.js';
+import type { Command } from '../command.js';
+import { jobDetail, jobsTable, jobToJSON, printJson } from '../output.js';
+
+function states(value: string | undefined): JobState | JobState[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value.split(',').map((s) => s.trim());
+  for (const s of list) {
+    if (!isJobState(s)) {
+      throw new UsageError(
+        `--state: unknown state "${s}" (scheduled, queued, active, retrying, blocked, completed, failed, cancelled)`,
+      );
+    }
+  }
+  return list.length === 1 ? (list[0] as JobState) : (list as JobState[]);
+}
+
+export const jobs: Command = {
+  name: 'jobs',
+  summary: 'list jobs',
+  usage: `fila jobs [--state S] [--queue Q] [--task T] [--tenant T] [--limit N] [--cursor C] [--oldest-first] [--json]
+
+Lists jobs, newest first. --state takes one state or a comma-separated list.
+With --json, prints { "jobs": [...], "cursor": ... }; pass the cursor back for the next page.`,
+  async run(args, ctx) {
+    const { values } = parse(
+      'jobs',
+      args,
+      {
+        state: { type: 'string' },
+        queue: { type: 'string' },
+        task: { type: 'string' },
+        tenant: { type: 'string' },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+        'oldest-first': { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      { min: 0, max: 0 },
+    );
+    const query: Parameters<ReturnType<typeof ctx.client>['listJobs']>[0] = {
+      limit: int(values, 'limit', 1, 1000) ?? 50,
+    };
+    const state = states(str(values, 'state'));
+    if (state !== undefined) query.state = state;
+    for (const key of ['queue', 'task', 'tenant', 'cursor'] as const) {
+      const v = str(values, key);
+      if (v !== undefined) query[key] = v;
+    }
+    if (values['oldest-first']) query.order = 'asc';
+    const page = await ctx.client().listJobs(query);
+    if (values.json) {
+      printJson({ jobs: page.jobs.map(jobToJSON), cursor: page.cursor });
+      return;
+    }
+    if (page.jobs.length === 0) {
+      process.stdout.write('no jobs\n');
+      return;
+    }
+    process.stdout.write(`${jobsTable(page.jobs)}\n`);
+    if (page.cursor) process.stdout.write(`more: --cursor ${page.cursor}\n`);
+  },
+};
+
+export const job: Command = {
+  name: 'job',
+  summary: 'show one job (state, attempts, errors, result, logs)',
+  usage: `fila job ID [--json]
+
+Shows a job: state, attempts and their errors, progress, result and log lines.`,
+  async run(args, ctx) {
+    const { values, positionals } = parse('job', args, { json: { type: 'boolean' } }, { min: 1, max: 1 });
+    const id = positionals[0]!;
+    const fila = ctx.client();
+    const found = await fila.getJob(id);
+    if (!found) throw new JobNotFoundError(id);
+    const logs = await fila.getLogs(id, { limit: 200 });
+    if (values.json)
+      printJson({ ...jobToJSON(found), logs: logs.map((l) => ({ ...l, at: l.at.toISOString() })) });
+    else process.stdout.write(`${jobDetail(found, logs)}\n`);
+  },
+};

@@ -1,0 +1,39 @@
+import { parse } from '../args.js';
+import type { Command } from '../command.js';
+import { printJson, queuesJson, queuesTable } from '../output.js';
+
+export const queues: Command = {
+  name: 'queues',
+  summary: 'list queues with job counts per state',
+  usage: `fila queues [--json]
+
+Lists queues with their number of jobs in each state and whether they are paused.`,
+  async run(args, ctx) {
+    const { values } = parse('queues', args, { json: { type: 'boolean' } }, { min: 0, max: 0 });
+    const list = await ctx.client().listQueues();
+    if (values.json) printJson(queuesJson(list));
+    else process.stdout.write(list.length ? `${queuesTable(list)}\n` : 'no queues\n');
+  },
+};
+
+export const pause: Command = {
+  name: 'pause',
+  summary: 'pause a queue (running jobs finish; no new ones start)',
+  usage: `fila pause QUEUE`,
+  async run(args, ctx) {
+    const { positionals } = parse('pause', args, {}, { min: 1, max: 1 });
+    await ctx.client().pauseQueue(positionals[0]!);
+    process.stdout.write(`paused ${positionals[0]}\n`);
+  },
+};
+
+export const resume: Command = {
+  name: 'resume',
+  summary: 'resume a paused queue',
+  usage: `fila resume QUEUE`,
+  async run(args, ctx) {
+    const { positionals } = parse('resume', args, {}, { min: 1, max: 1 });
+    await ctx.client().resumeQueue(positionals[0]!);
+    process.stdout.write(`resumed ${positionals[0]}\n`);
+  },
+};

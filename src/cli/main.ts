@@ -1,0 +1,139 @@
+/**
+ * The `fila` command. Reads the store URL from --store, then FILA_STORE_URL, then the default
+ * (sqlite://.fila/fila.db), dispatches to a command, and maps every failure to a one-line message
+ * and an exit code: 2 for bad input (nothing was changed), 1 for anything else.
+ */
+import { readFileSync } from 'node:fs';
+import { createFila, type Fila } from '../client/fila.js';
+import { isUserError } from '../core/errors.js';
+import { DEFAULT_STORE_URL } from '../stores/open.js';
+import { UsageError } from './args.js';
+import type { Command, CommandContext } from './command.js';
+import { bench } from './commands/bench.js';
+import { server } from './commands/server.js';
+import { tokens } from './commands/tokens.js';
+import { workers } from './commands/workers.js';
+import { dev } from './commands/dev.js';
+import { enqueue } from './commands/enqueue.js';
+import { job, jobs } from './commands/jobs.js';
+import { migrate } from './commands/migrate.js';
+import { cancel, clean, logs, remove, retry } from './commands/ops.js';
+import { pause, queues, resume } from './commands/queues.js';
+import { worker } from './commands/worker.js';
+
+const COMMANDS: Command[] = [
+  dev,
+  server,
+  worker,
+  workers,
+  tokens,
+  migrate,
+  enqueue,
+  jobs,
+  job,
+  logs,
+  queues,
+  pause,
+  resume,
+  retry,
+  cancel,
+  remove,
+  clean,
+  bench,
+];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'fila — background jobs for TypeScript',
+    '',
+    'usage: fila [--store URL] COMMAND [options]',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    `--store URL   the store (env FILA_STORE_URL; default ${DEFAULT_STORE_URL})`,
+    'fila COMMAND --help shows the options of a command.',
+  ].join('\n');
+}
+
+/** Splits argv into the command name and the rest (global flags may come before the command). */
+function splitCommand(argv: string[]): { name: string | undefined; rest: string[] } {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--store') {
+      i++;
+      continue;
+    }
+    if (!arg.startsWith('-')) return { name: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+  }
+  return { name: undefined, rest: argv };
+}
+
+function storeFrom(argv: string[]): string {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--store') {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('-'))
+        throw new UsageError('--store: missing the store URL');
+      return value;
+    }
+    if (argv[i]!.startsWith('--store=')) return argv[i]!.slice('--store='.length);
+  }
+  return process.env.FILA_STORE_URL || DEFAULT_STORE_URL;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { name, rest } = splitCommand(argv);
+  if (name === undefined || name === 'help') {
+    if (name === undefined && argv.includes('--version')) {
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    const topic =
+      name === 'help' ? COMMANDS.find((c) => c.name === rest.find((a) => !a.startsWith('-'))) : undefined;
+    process.stdout.write(`${topic ? topic.usage : usage()}\n`);
+    return name === undefined && argv.length > 0 && !argv.includes('--help') && !argv.includes('-h') ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command "${name}" (see fila --help)`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  const storeUrl = storeFrom(rest);
+  let fila: Fila | undefined;
+  const ctx: CommandContext = {
+    storeUrl,
+    client: (options) =>
+      (fila ??= createFila({
+        store: storeUrl,
+        migrate: options?.migrate ?? true,
+        ...(options?.tasks ? { tasks: options.tasks } : {}),
+      })),
+  };
+  try {
+    return (await command.run(rest, ctx)) ?? 0;
+  } finally {
+    await fila?.close();
+  }
+}
+
+export async function run(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (e) {
+    const error = e as Error;
+    const message = (error?.message ?? String(e)).split('\n')[0];
+    process.stderr.write(`fila: ${message}\n`);
+    if (process.env.FILA_DEBUG && error?.stack) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = isUserError(e) ? 2 : 1;
+  }
+}
