@@ -1,0 +1,69 @@
+// Fila adapter for the peer benchmark harness (../shared/bench/peers): same workloads, same session.
+// Installed into the harness by run.sh (adapters/fila.mjs, with node_modules/fila linked to this repo).
+//
+// Store: FILA_BENCH_STORE, default a SQLite file in FILA_BENCH_DIR (default /tmp/fila-peer-bench).
+// Fila's defaults everywhere; the profiles only set the worker's concurrency (10 like the peers'
+// default profiles, 100 for "tuned").
+import { createFila, defineTask } from 'fila';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { QUEUE } from '../common.mjs';
+
+const DIR = process.env.FILA_BENCH_DIR || '/tmp/fila-peer-bench';
+const STORE = process.env.FILA_BENCH_STORE || `sqlite://${join(DIR, 'fila.db')}`;
+
+export const profiles = {
+  default: { concurrency: 10 },
+  tuned: { concurrency: 100 },
+};
+
+export default {
+  name: 'fila',
+  pkg: 'fila',
+  backend: STORE.split(':')[0],
+  profiles,
+  async reset() {
+    if (STORE.startsWith('sqlite://')) {
+      rmSync(DIR, { recursive: true, force: true });
+      mkdirSync(DIR, { recursive: true });
+    }
+    const fila = createFila({ store: STORE });
+    await fila.store(); // creates and migrates
+    await fila.close();
+  },
+  async producer() {
+    const fila = createFila({ store: STORE });
+    await fila.store();
+    return {
+      add: (data) => fila.enqueue('bench', data, { queue: QUEUE }),
+      addBulk: (datas) =>
+        fila.enqueueMany(datas.map((payload) => ({ task: 'bench', payload, options: { queue: QUEUE } }))),
+      close: () => fila.close(),
+    };
+  },
+  async monitor() {
+    const fila = createFila({ store: STORE });
+    return {
+      // Jobs not yet finished: queued in the bench queue, or active. Both are index lookups.
+      async pending() {
+        const queued = await fila.listJobs({ state: 'queued', queue: QUEUE, limit: 1 });
+        const active = await fila.listJobs({ state: 'active', limit: 1 });
+        return queued.jobs.length + active.jobs.length;
+      },
+      close: () => fila.close(),
+    };
+  },
+  async worker({ settings, onJob }) {
+    const fila = createFila({ store: STORE });
+    const task = defineTask({ name: 'bench', queue: QUEUE, handler: async (payload) => void onJob(payload) });
+    const worker = fila.worker({ tasks: [task], concurrency: settings.concurrency, handleSignals: false });
+    worker.on('worker:error', (e) => console.error('fila worker error', e.during, e.error?.message));
+    await worker.start();
+    return {
+      stop: async () => {
+        await worker.stop({ grace: 0 });
+        await fila.close();
+      },
+    };
+  },
+};
