@@ -226,8 +226,12 @@ export class Fila {
   private insertInTransaction(prepared: PreparedJob[], tx: unknown): Promise<Job[]> {
     const store = this.storeNow;
     if (!store) throw new UnsupportedError('tx: the store is still opening; await fila.store() first');
-    if (!store.capabilities.transactions)
-      throw new UnsupportedError(`tx: the ${store.kind} store cannot join an application transaction`);
+    if (!store.capabilities.transactions) {
+      // Rejected rather than thrown: no synchronous transaction can be waiting on this store.
+      return Promise.reject(
+        new UnsupportedError(`tx: the ${store.kind} store cannot join an application transaction`),
+      );
+    }
     return store
       .jobInsertMany({ jobs: prepared.map((p) => p.row), tx })
       .then((r) => this.inserted(prepared, r));

@@ -47,9 +47,12 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store | 
   if (typeof url !== 'string') throw new ValidationError('store: expected a store URL or a Store object');
   if (url.startsWith('sqlite://'))
     return new SqliteStore({ ...parseSqliteUrl(url), migrate: options.migrate ?? true });
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+    return import('./redis/index.js').then((m) => m.openRedisStore(url, options));
+  }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
   throw new ValidationError(
-    `store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: unsupported scheme ${scheme ? `"${scheme}"` : '(none)'}; use sqlite://path/to/file.db`,
+    `store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: unsupported scheme ${scheme ? `"${scheme}"` : '(none)'}; use sqlite://path/to/file.db or redis://host:6379/0`,
   );
 }
 

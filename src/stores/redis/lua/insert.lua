@@ -1,0 +1,85 @@
+-- insert: adds a batch of jobs, all or none.
+-- KEYS: the global keys, then the keys of every queue the batch names (see lib.lua).
+-- ARGV (after the queue list): n, then per job: id, queue, priority, runAt ('' to use the delay),
+--   delayMs, tenant ('' for none), key ('' for none), dedup policy (ignore|replace|reject), and the job's
+--   JSON record as the client wrote it (task, payload, options).
+-- Returns: {'DUPLICATE', key, existing id} when a `reject` key is taken (nothing written); {'MOVED', queue}
+--   when `replace` meets a job of a queue whose keys were not passed (nothing written); else per job
+--   {outcome, id, state, runAt, createdAt, [stored fields for existing and replaced]}.
+-- Wakes the queues' workers for new and replaced jobs, scheduled ones included (they learn the next
+--   run-at from their claim).
+-- Guarantee: a dedup key is held by at most one unfinished job per tenant: the check and the insert are
+--   one atomic step. Run-at and created-at come from Redis TIME. Re-sending the same batch (a reply lost
+--   to a dropped connection) inserts nothing twice: a job id already stored reports that job.
+local n = tonumber(arg(1))
+local W = 9
+local function field(i, k) return arg(1 + (i - 1) * W + k) end
+
+-- First pass, before any write: resolve every dedup key against stored jobs and earlier jobs of the batch.
+local holder = {}
+local batchHolder = {}
+for i = 1, n do
+  local key = field(i, 7)
+  if key ~= '' and redis.call('HEXISTS', gk('job'), field(i, 1)) == 0 then
+    local member = field(i, 6) .. '|' .. key
+    local existing = batchHolder[member] or redis.call('HGET', gk('keys'), member)
+    if existing then
+      holder[i] = existing
+      local policy = field(i, 8)
+      if policy == 'reject' then return {'DUPLICATE', key, existing} end
+      if policy == 'replace' and not batchHolder[member] then
+        local f = loadJob(existing)
+        if f and not hasQueue(f[F_QUEUE]) then return {'MOVED', f[F_QUEUE]} end
+      end
+    else
+      batchHolder[member] = field(i, 1)
+    end
+  end
+end
+
+local out = {}
+for i = 1, n do
+  local id = field(i, 1)
+  local existing = holder[i]
+  local runAt = field(i, 4)
+  if runAt == '' then runAt = NOW + tonumber(field(i, 5)) else runAt = tonumber(runAt) end
+  local state = 'queued'
+  if runAt > NOW then state = 'scheduled' end
+  local stored = loadJob(id)
+  if stored then
+    out[i] = {'inserted', id, stored[F_STATE], stored[F_RUN], stored[F_CREATED]}
+  elseif existing then
+    local f = loadJob(existing)
+    if field(i, 8) == 'replace' and (f[F_STATE] == 'queued' or f[F_STATE] == 'scheduled') then
+      leave(existing, f)
+      f[F_STATE] = state
+      f[F_RUN] = num(runAt)
+      f[F_PRIO] = field(i, 3)
+      f[F_QUEUE] = field(i, 2)
+      redis.call('HSET', gk('job'), existing, field(i, 9))
+      redis.call('HSETNX', gk('queues'), f[F_QUEUE], '0')
+      enter(existing, f)
+      wake(f[F_QUEUE])
+      local row = jobFields(existing)
+      out[i] = {'replaced', existing, f[F_STATE], f[F_RUN], f[F_CREATED], row}
+    else
+      out[i] = {'existing', existing, f[F_STATE], f[F_RUN], f[F_CREATED], jobFields(existing)}
+    end
+  else
+    local queue, tenant, key = field(i, 2), field(i, 6), field(i, 7)
+    local seq = redis.call('INCR', gk('seq'))
+    local f = {state, num(runAt), '0', '0', num(seq), field(i, 3), queue, tenant, num(NOW), '', '', '', '', '', ''}
+    redis.call('HSET', gk('job'), id, field(i, 9))
+    if key ~= '' then
+      local member = tenant .. '|' .. key
+      redis.call('HSET', gk('keys'), member, id)
+      redis.call('HSET', gk('jkey'), id, member)
+    end
+    redis.call('ZADD', gk('all'), seq, id)
+    redis.call('HSETNX', gk('queues'), queue, '0')
+    enter(id, f)
+    wake(queue)
+    out[i] = {'inserted', id, state, num(runAt), num(NOW)}
+  end
+end
+return out

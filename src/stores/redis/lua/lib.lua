@@ -1,0 +1,235 @@
+-- lib: helpers shared by every Fila script; the store prepends this file to each script it loads (it is
+-- never run on its own). Everything here is local to the script that includes it.
+--
+-- Calling convention (the same for every script, so one table in keys.ts describes it):
+--   KEYS[1..20]  the namespace's global keys, in the order of the G table below;
+--   KEYS[21..]   five keys per queue named in ARGV: ready, delayed, completed, failed, cancelled;
+--   ARGV[1]      the namespace's pub/sub channel prefix (wake-ups: <prefix>:wake, <prefix>:events);
+--   ARGV[2]      n, the number of queues whose keys follow the global ones; ARGV[3..2+n] their names;
+--   ARGV[3+n..]  the script's own arguments (read through arg(i)).
+-- All keys carry one hash tag, so a script never spans Cluster slots. A script that meets a job of a
+-- queue whose keys were not passed writes nothing and returns {'MOVED', queue...}; the store then calls
+-- it again with those queues' keys too.
+--
+-- A job is stored in fields of a few namespace-wide hashes, keyed by job id: `job` (what the client
+-- gave, JSON written by the client and never parsed here), `st` (the mutable state, a '|'-separated
+-- string, see decode), `prog`, `res`, `lasterr`, `errs`, `jkey` (its dedup key), `log` (its log lines).
+-- Its id also sits in exactly one index for its state: the queue's `ready` (queued, ordered by member,
+-- see readyMember), `delayed` (scheduled and retrying, by run-at), the global `active` (by lease expiry)
+-- or the queue's set for its terminal state (by finish time).
+-- Time is Redis TIME (the store clock); numbers are written with %d, never Lua's 14-digit tostring.
+
+local G = {
+  seq = 1, job = 2, st = 3, prog = 4, res = 5, lasterr = 6, errs = 7, jkey = 8, keys = 9, all = 10,
+  active = 11, queues = 12, cnt = 13, log = 14, logseq = 15, events = 16, tokens = 17, workers = 18,
+  wexp = 19, version = 20,
+}
+local NG = 20
+local function gk(name) return KEYS[G[name]] end
+
+local NQ = tonumber(ARGV[2])
+local QI = {}
+for i = 1, NQ do QI[ARGV[2 + i]] = NG + (i - 1) * 5 end
+local QOFF = {queued = 1, scheduled = 2, retrying = 2, completed = 3, failed = 4, cancelled = 5}
+-- The key of `queue`'s index for `state`.
+local function qk(queue, state) return KEYS[QI[queue] + QOFF[state]] end
+local function hasQueue(queue) return QI[queue] ~= nil end
+local function queueNames()
+  local out = {}
+  for i = 1, NQ do out[i] = ARGV[2 + i] end
+  return out
+end
+local function arg(i) return ARGV[2 + NQ + i] end
+
+local t = redis.call('TIME')
+local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+local function num(n) return string.format('%d', n) end
+
+-- The state string's fields, in order: 1 state, 2 runAt, 3 attempt, 4 crashCount, 5 seq, 6 priority,
+-- 7 queue, 8 tenant ('' for none), 9 createdAt, 10 startedAt, 11 finishedAt, 12 leaseExpiresAt,
+-- 13 cancelRequestedAt, 14 lease token, 15 workerId (last: it may contain anything). '' is null.
+local F_STATE, F_RUN, F_ATTEMPT, F_CRASH, F_SEQ, F_PRIO, F_QUEUE, F_TENANT = 1, 2, 3, 4, 5, 6, 7, 8
+local F_CREATED, F_STARTED, F_FINISHED, F_LEASE, F_CANCEL, F_TOKEN, F_WORKER = 9, 10, 11, 12, 13, 14, 15
+
+local function decode(s)
+  local f, pos = {}, 1
+  for i = 1, 14 do
+    local bar = string.find(s, '|', pos, true)
+    f[i] = string.sub(s, pos, bar - 1)
+    pos = bar + 1
+  end
+  f[15] = string.sub(s, pos)
+  return f
+end
+
+local function loadJob(id)
+  local s = redis.call('HGET', gk('st'), id)
+  if not s then return nil end
+  return decode(s)
+end
+
+-- Ready jobs sort by member: priority (high first), run-at, insertion; the id follows.
+local function readyMember(id, f)
+  return string.format('%03x%012x%010x', 1000 - tonumber(f[F_PRIO]), tonumber(f[F_RUN]), tonumber(f[F_SEQ])) .. id
+end
+
+local function count(f, delta)
+  redis.call('HINCRBY', gk('cnt'), f[F_QUEUE] .. '|' .. f[F_STATE], delta)
+  if f[F_TENANT] ~= '' then
+    redis.call('HINCRBY', gk('cnt'), f[F_QUEUE] .. '|' .. f[F_STATE] .. '|' .. f[F_TENANT], delta)
+  end
+end
+
+-- Takes a job out of the index of its current state (call before changing f).
+local function leave(id, f)
+  local state = f[F_STATE]
+  if state == 'queued' then
+    redis.call('ZREM', qk(f[F_QUEUE], state), readyMember(id, f))
+  elseif state == 'active' then
+    redis.call('ZREM', gk('active'), id)
+  else
+    redis.call('ZREM', qk(f[F_QUEUE], state), id)
+  end
+  count(f, -1)
+end
+
+-- Saves a job and puts it in the index of its (new) state.
+local function enter(id, f)
+  local state = f[F_STATE]
+  if state == 'queued' then
+    redis.call('ZADD', qk(f[F_QUEUE], state), 0, readyMember(id, f))
+  elseif state == 'active' then
+    redis.call('ZADD', gk('active'), f[F_LEASE], id)
+  elseif state == 'scheduled' or state == 'retrying' then
+    redis.call('ZADD', qk(f[F_QUEUE], state), f[F_RUN], id)
+  else
+    redis.call('ZADD', qk(f[F_QUEUE], state), f[F_FINISHED], id)
+  end
+  count(f, 1)
+  redis.call('HSET', gk('st'), id, table.concat(f, '|', 1, 15))
+end
+
+local function save(id, f)
+  redis.call('HSET', gk('st'), id, table.concat(f, '|', 1, 15))
+end
+
+-- Releases the job's dedup key, if it holds one (the key is unique among unfinished jobs only).
+local function freeKey(id)
+  local member = redis.call('HGET', gk('jkey'), id)
+  if member and redis.call('HGET', gk('keys'), member) == id then redis.call('HDEL', gk('keys'), member) end
+end
+
+local function addError(id, entry)
+  local json = cjson.encode(entry)
+  redis.call('HSET', gk('lasterr'), id, json)
+  local all = redis.call('HGET', gk('errs'), id)
+  if all then
+    redis.call('HSET', gk('errs'), id, string.sub(all, 1, -2) .. ',' .. json .. ']')
+  else
+    redis.call('HSET', gk('errs'), id, '[' .. json .. ']')
+  end
+end
+
+-- Everything stored about a job, as the store's reads return it (see records.ts).
+local function jobFields(id)
+  return {
+    id,
+    redis.call('HGET', gk('job'), id),
+    redis.call('HGET', gk('st'), id),
+    redis.call('HGET', gk('prog'), id),
+    redis.call('HGET', gk('res'), id),
+    redis.call('HGET', gk('lasterr'), id),
+    redis.call('HGET', gk('errs'), id),
+  }
+end
+
+-- Deletes a job and everything it owns.
+local function destroy(id, f)
+  leave(id, f)
+  freeKey(id)
+  for _, h in ipairs({'job', 'st', 'prog', 'res', 'lasterr', 'errs', 'jkey', 'log'}) do
+    redis.call('HDEL', gk(h), id)
+  end
+  redis.call('ZREM', gk('all'), id)
+end
+
+-- Tells listening workers that `queue` has ready work (once per queue per script).
+local woken = {}
+local function wake(queue)
+  if woken[queue] then return end
+  woken[queue] = true
+  redis.call('PUBLISH', ARGV[1] .. ':wake', queue)
+end
+
+-- Returns {'MOVED', queue...} for the queues of `ids` whose keys were not passed, or nil.
+local function missingQueues(ids)
+  local missing, seen = {'MOVED'}, {}
+  for _, id in ipairs(ids) do
+    local f = loadJob(id)
+    if f and not hasQueue(f[F_QUEUE]) and not seen[f[F_QUEUE]] then
+      seen[f[F_QUEUE]] = true
+      missing[#missing + 1] = f[F_QUEUE]
+    end
+  end
+  if #missing > 1 then return missing end
+  return nil
+end
+
+-- Reads one fenced lease: the job's fields when `nonce` is its current lease in `queue`, else nil.
+local function leased(id, nonce, queue)
+  local f = loadJob(id)
+  if not f or f[F_STATE] ~= 'active' or f[F_TOKEN] ~= nonce or f[F_QUEUE] ~= queue then return nil end
+  return f
+end
+
+-- The claim, shared by claim.lua and complete.lua (acknowledge-and-fetch). Promotes due scheduled and
+-- retrying jobs of the open queues (at most 1,000 per queue per claim), then leases the best `limit`
+-- ready jobs across them. Returns {now, nextRunAt or false, {id, static, state, errors}...}.
+local function claimJobs(queues, limit, leaseMs, worker, nonce)
+  local open = {}
+  for _, q in ipairs(queues) do
+    if redis.call('HGET', gk('queues'), q) ~= '1' then open[#open + 1] = q end
+  end
+  for _, q in ipairs(open) do
+    local due = redis.call('ZRANGEBYSCORE', qk(q, 'scheduled'), '-inf', NOW, 'LIMIT', 0, 1000)
+    for _, id in ipairs(due) do
+      local f = loadJob(id)
+      leave(id, f)
+      f[F_STATE] = 'queued'
+      enter(id, f)
+    end
+  end
+  local picked = {}
+  if limit > 0 then
+    for _, q in ipairs(open) do
+      for _, m in ipairs(redis.call('ZRANGE', qk(q, 'queued'), 0, limit - 1)) do picked[#picked + 1] = m end
+    end
+    if #open > 1 then table.sort(picked) end
+  end
+  local out = {num(NOW), false}
+  local n = math.min(limit, #picked)
+  for i = 1, n do
+    local id = string.sub(picked[i], 26)
+    local f = loadJob(id)
+    leave(id, f)
+    f[F_STATE] = 'active'
+    f[F_ATTEMPT] = num(tonumber(f[F_ATTEMPT]) + 1)
+    f[F_STARTED] = num(NOW)
+    f[F_LEASE] = num(NOW + leaseMs)
+    f[F_TOKEN] = nonce
+    f[F_WORKER] = worker
+    enter(id, f)
+    out[#out + 1] = {id, redis.call('HGET', gk('job'), id), table.concat(f, '|', 1, 15),
+      redis.call('HGET', gk('errs'), id)}
+  end
+  if n < limit then
+    local soonest = nil
+    for _, q in ipairs(queues) do
+      local first = redis.call('ZRANGE', qk(q, 'scheduled'), 0, 0, 'WITHSCORES')
+      if first[2] and (soonest == nil or tonumber(first[2]) < soonest) then soonest = tonumber(first[2]) end
+    end
+    if soonest then out[2] = num(soonest) end
+  end
+  return out
+end

@@ -1,0 +1,235 @@
+/**
+ * The Redis store's reads: jobs by id, filtered lists with cursors, logs, lease checks, queue counts and
+ * health. Reads are plain commands (one MULTI where several hashes must agree), not transitions.
+ *
+ * Listing walks the insertion index (`all`, a sorted set by sequence number) in pages and filters on the
+ * state strings, so a filter that matches few of many jobs reads many: a page stops after scanning
+ * SCAN_CAP jobs and returns a cursor to go on from there (a short page with a cursor, never a gap).
+ */
+import type { Redis } from 'ioredis';
+import { ValidationError } from '../../core/errors.js';
+import { isJobState, type Job, type JobFilter, type JobState } from '../../core/job.js';
+import {
+  emptyCounts,
+  type JobLogEntry,
+  type JobTarget,
+  type LeaseRef,
+  type LeaseStatus,
+  type QueueInfo,
+} from '../../core/store.js';
+import type { KeyLayout } from './keys.js';
+import { decodeStatus, fieldsToJob, parseLeaseToken, type JobFields } from './records.js';
+import { mapRedisError, type ScriptName } from './scripts.js';
+
+type Run = (name: ScriptName, queues: readonly string[], args: (string | number)[]) => Promise<unknown>;
+
+const PAGE = 500;
+const SCAN_CAP = 50_000;
+
+export class Reads {
+  constructor(
+    private readonly redis: Redis,
+    private readonly layout: KeyLayout,
+    private readonly run: Run,
+  ) {}
+
+  private async call<T>(during: string, body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (e) {
+      throw mapRedisError(e, during);
+    }
+  }
+
+  /** Every queue the namespace has seen (registered at insert or pause). */
+  queueNames(): Promise<string[]> {
+    return this.call('queue list', async () => (await this.redis.hkeys(this.layout.named.queues)).sort());
+  }
+
+  async jobGet(ids: string[]): Promise<Job[]> {
+    if (ids.length === 0) return [];
+    const k = this.layout.named;
+    const replies = await this.call('job get', () =>
+      this.redis
+        .multi()
+        .hmget(k.job, ...ids)
+        .hmget(k.st, ...ids)
+        .hmget(k.prog, ...ids)
+        .hmget(k.res, ...ids)
+        .hmget(k.lasterr, ...ids)
+        .hmget(k.errs, ...ids)
+        .exec(),
+    );
+    const columns = (replies ?? []).map(([error, value]) => {
+      if (error) throw mapRedisError(error, 'job get');
+      return value as (string | null)[];
+    });
+    const jobs: Job[] = [];
+    ids.forEach((id, i) => {
+      const job = fieldsToJob([id, ...columns.map((c) => c[i] ?? null)] as JobFields);
+      if (job) jobs.push(job);
+    });
+    return jobs;
+  }
+
+  async jobList(params: {
+    filter: JobFilter;
+    limit: number;
+    cursor?: string | null;
+    order?: 'asc' | 'desc';
+  }): Promise<{ jobs: Job[]; cursor: string | null }> {
+    const after = params.cursor ? decodeCursor(params.cursor) : null;
+    const { ids, next } = await this.scan(params.filter, params.order ?? 'desc', after, params.limit);
+    return { jobs: await this.jobGet(ids), cursor: next === null ? null : encodeCursor(next) };
+  }
+
+  /** The ids a target names: its ids, or every job matching its filter. */
+  async targetIds(target: JobTarget): Promise<string[]> {
+    if ('ids' in target) return target.ids;
+    const ids: string[] = [];
+    let after: number | null = null;
+    do {
+      const page: { ids: string[]; next: number | null } = await this.scan(
+        target.filter,
+        'asc',
+        after,
+        10_000,
+      );
+      ids.push(...page.ids);
+      after = page.next;
+    } while (after !== null);
+    return ids;
+  }
+
+  /**
+   * Up to `limit` ids matching `filter` after sequence `after`, and the sequence to go on from (null at
+   * the end).
+   */
+  private async scan(
+    filter: JobFilter,
+    order: 'asc' | 'desc',
+    after: number | null,
+    limit: number,
+  ): Promise<{ ids: string[]; next: number | null }> {
+    const states =
+      filter.state === undefined ? null : Array.isArray(filter.state) ? filter.state : [filter.state];
+    for (const state of states ?? [])
+      if (!isJobState(state)) throw new ValidationError(`state: unknown state ${JSON.stringify(state)}`);
+    const k = this.layout.named;
+    const ids: string[] = [];
+    let position = after;
+    let scanned = 0;
+    for (;;) {
+      const from = position === null ? (order === 'asc' ? '-inf' : '+inf') : `(${position}`;
+      const page = await this.call('job list', () =>
+        order === 'asc'
+          ? this.redis.zrangebyscore(k.all, from, '+inf', 'WITHSCORES', 'LIMIT', 0, PAGE)
+          : this.redis.zrevrangebyscore(k.all, from, '-inf', 'WITHSCORES', 'LIMIT', 0, PAGE),
+      );
+      if (page.length === 0) return { ids, next: null };
+      const pageIds = page.filter((_, i) => i % 2 === 0);
+      const statuses = await this.call('job list', () => this.redis.hmget(k.st, ...pageIds));
+      const records =
+        filter.task === undefined
+          ? null
+          : await this.call('job list', () => this.redis.hmget(k.job, ...pageIds));
+      for (let i = 0; i < pageIds.length; i++) {
+        const text = statuses[i];
+        if (!text) continue;
+        const s = decodeStatus(text);
+        if (states && !states.includes(s.state)) continue;
+        if (filter.queue !== undefined && s.queue !== filter.queue) continue;
+        if (filter.tenant !== undefined && s.tenant !== filter.tenant) continue;
+        if (records && !records[i]?.startsWith(`{"task":${JSON.stringify(filter.task)},`)) continue;
+        if (ids.length === limit) return { ids, next: position };
+        ids.push(pageIds[i]!);
+        position = Number(page[i * 2 + 1]);
+      }
+      scanned += pageIds.length;
+      position = Number(page[page.length - 1]);
+      if (pageIds.length < PAGE) return { ids, next: null };
+      if (scanned >= SCAN_CAP) return { ids, next: position };
+    }
+  }
+
+  async jobLogs(params: { id: string; after?: number; limit: number }): Promise<JobLogEntry[]> {
+    const text = await this.call('job logs', () => this.redis.hget(this.layout.named.log, params.id));
+    if (!text) return [];
+    const out: JobLogEntry[] = [];
+    for (const line of text.split('\n')) {
+      const [seq, at, attempt, message] = JSON.parse(line) as [number, number, number, string];
+      if (seq <= (params.after ?? 0)) continue;
+      out.push({ seq, at: new Date(at), attempt, message });
+      if (out.length >= params.limit) break;
+    }
+    return out;
+  }
+
+  async checkLeases(leases: LeaseRef[]): Promise<LeaseStatus> {
+    const out: LeaseStatus = { lost: [], cancelRequested: [] };
+    if (leases.length === 0) return out;
+    const statuses = await this.call('lease check', () =>
+      this.redis.hmget(this.layout.named.st, ...leases.map((l) => l.id)),
+    );
+    leases.forEach((l, i) => {
+      const text = statuses[i];
+      const lease = parseLeaseToken(l.token);
+      const s = text ? decodeStatus(text) : null;
+      const ref = { id: l.id, token: l.token };
+      if (!s || s.state !== 'active' || s.token !== lease.nonce || s.queue !== lease.queue)
+        out.lost.push(ref);
+      else if (s.cancelRequestedAt !== null) out.cancelRequested.push(ref);
+    });
+    return out;
+  }
+
+  async queueList(tenant?: string): Promise<QueueInfo[]> {
+    const k = this.layout.named;
+    const [flags, counts] = await this.call('queue list', () =>
+      Promise.all([this.redis.hgetall(k.queues), this.redis.hgetall(k.cnt)]),
+    );
+    const names = Object.keys(flags).sort();
+    const queues = new Map<string, QueueInfo>();
+    for (const name of names) {
+      queues.set(name, {
+        name,
+        paused: flags[name] === '1',
+        counts: emptyCounts(),
+        oldestQueuedAt: null,
+        stuck: 0,
+      });
+    }
+    const seen = new Set<string>();
+    for (const [field, value] of Object.entries(counts)) {
+      const [queue, state, owner] = field.split('|') as [string, JobState, string | undefined];
+      if (owner !== tenant) continue;
+      const q = queues.get(queue);
+      if (!q || !(state in q.counts)) continue;
+      q.counts[state] = Number(value);
+      if (Number(value) > 0) seen.add(queue);
+    }
+    if (names.length) {
+      const health = (await this.run('queueHealth', names, [tenant ?? ''])) as [string | null, number][];
+      names.forEach((name, i) => {
+        const q = queues.get(name)!;
+        const [oldest, stuck] = health[i]!;
+        q.oldestQueuedAt = oldest === null ? null : Number(oldest);
+        q.stuck = stuck;
+      });
+    }
+    // A tenant sees only the queues holding its jobs.
+    const list = [...queues.values()];
+    return tenant === undefined ? list : list.filter((q) => seen.has(q.name));
+  }
+}
+
+/** List cursors: the last listed job's sequence number, opaque to callers. */
+function encodeCursor(seq: number): string {
+  return Buffer.from(`r${seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const m = /^r(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw new ValidationError('cursor: not a cursor returned by this store');
+  return Number(m[1]);
+}

@@ -1,0 +1,170 @@
+/**
+ * How the Redis store's job records read back as `Job`s. A job lives in fields of a few hashes (see
+ * lua/lib.lua): the client's JSON record (task, payload, options), the state string the scripts keep
+ * ('|'-separated, workerId last), and JSON for progress, result, last error and error history.
+ */
+import type { BackoffPolicy, Job, JobError, JobProgress, JobState } from '../../core/job.js';
+import type { NewJob } from '../../core/store.js';
+
+/** The client's part of a job, as written at insert (and replace). */
+interface JobRecord {
+  task: string;
+  maxAttempts: number;
+  backoff: BackoffPolicy | null;
+  timeoutMs: number | null;
+  key: string | null;
+  metadata: Record<string, unknown> | null;
+  payload: unknown;
+}
+
+/** The record of a new job, as JSON text; payload and metadata are already JSON and go in as they are. */
+export function encodeRecord(job: NewJob): string {
+  return (
+    `{"task":${JSON.stringify(job.task)},"maxAttempts":${job.maxAttempts},` +
+    `"backoff":${job.backoff === null ? 'null' : JSON.stringify(job.backoff)},` +
+    `"timeoutMs":${job.timeoutMs === null ? 'null' : job.timeoutMs},` +
+    `"key":${job.key === null ? 'null' : JSON.stringify(job.key)},` +
+    `"metadata":${job.metadata ?? 'null'},"payload":${job.payload}}`
+  );
+}
+
+/** The state string's fields (lua/lib.lua, decode). */
+export interface JobStatus {
+  state: JobState;
+  runAt: number;
+  attempt: number;
+  crashCount: number;
+  seq: number;
+  priority: number;
+  queue: string;
+  tenant: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  leaseExpiresAt: number | null;
+  cancelRequestedAt: number | null;
+  token: string;
+  workerId: string | null;
+}
+
+const nullable = (s: string) => (s === '' ? null : Number(s));
+
+export function decodeStatus(text: string): JobStatus {
+  const f = text.split('|');
+  const worker = f.length > 15 ? f.slice(14).join('|') : (f[14] ?? '');
+  return {
+    state: f[0] as JobState,
+    runAt: Number(f[1]),
+    attempt: Number(f[2]),
+    crashCount: Number(f[3]),
+    seq: Number(f[4]),
+    priority: Number(f[5]),
+    queue: f[6]!,
+    tenant: f[7] === '' ? null : f[7]!,
+    createdAt: Number(f[8]),
+    startedAt: nullable(f[9]!),
+    finishedAt: nullable(f[10]!),
+    leaseExpiresAt: nullable(f[11]!),
+    cancelRequestedAt: nullable(f[12]!),
+    token: f[13]!,
+    workerId: worker === '' ? null : worker,
+  };
+}
+
+interface StoredError {
+  attempt: number;
+  at: number;
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+  crash?: boolean;
+}
+
+function toJobError(e: StoredError): JobError {
+  const out: JobError = { attempt: e.attempt, at: new Date(e.at), name: e.name, message: e.message };
+  if (e.code != null) out.code = e.code;
+  if (e.stack != null) out.stack = e.stack;
+  if (e.crash) out.crash = true;
+  return out;
+}
+
+/** What lua/lib.lua's jobFields returns, and what jobGet reads: id, record, state, progress, result, last error, errors. */
+export type JobFields = [
+  id: string,
+  record: string | null,
+  status: string | null,
+  progress: string | null,
+  result: string | null,
+  lastError: string | null,
+  errors: string | null,
+];
+
+export function fieldsToJob(fields: JobFields): Job | null {
+  const [id, record, status, progress, result, lastError, errors] = fields;
+  if (record === null || status === null) return null;
+  return toJob(id, JSON.parse(record) as JobRecord, decodeStatus(status), {
+    progress: progress === null ? null : (JSON.parse(progress) as JobProgress),
+    result: result === null ? null : (JSON.parse(result) as unknown),
+    error: lastError === null ? null : toJobError(JSON.parse(lastError) as StoredError),
+    errors: errors === null ? [] : (JSON.parse(errors) as StoredError[]).map(toJobError),
+  });
+}
+
+export function toJob(
+  id: string,
+  r: JobRecord,
+  s: JobStatus,
+  extra: Pick<Job, 'progress' | 'result' | 'error' | 'errors'>,
+): Job {
+  return {
+    id,
+    task: r.task,
+    queue: s.queue,
+    state: s.state,
+    payload: r.payload,
+    priority: s.priority,
+    runAt: new Date(s.runAt),
+    attempt: s.attempt,
+    maxAttempts: r.maxAttempts,
+    crashCount: s.crashCount,
+    backoff: r.backoff,
+    timeoutMs: r.timeoutMs,
+    key: r.key,
+    tenant: s.tenant,
+    metadata: r.metadata,
+    progress: extra.progress,
+    result: extra.result,
+    error: extra.error,
+    errors: extra.errors,
+    cancelRequested: s.cancelRequestedAt !== null,
+    workerId: s.workerId,
+    createdAt: new Date(s.createdAt),
+    startedAt: s.startedAt === null ? null : new Date(s.startedAt),
+    finishedAt: s.finishedAt === null ? null : new Date(s.finishedAt),
+  };
+}
+
+/** A job just claimed (claimJobs in lua/lib.lua returns id, record, state, errors). */
+export function claimedToJob(id: string, record: string, status: string, errors: string | null): Job {
+  return toJob(id, JSON.parse(record) as JobRecord, decodeStatus(status), {
+    progress: null,
+    result: null,
+    error: null,
+    errors: errors === null ? [] : (JSON.parse(errors) as StoredError[]).map(toJobError),
+  });
+}
+
+/**
+ * Lease tokens are `<claim nonce>.<queue>`: the nonce fences, the queue tells the store which queue's
+ * keys a transition of the job needs. Opaque outside this store.
+ */
+export function leaseToken(nonce: string, queue: string): string {
+  return `${nonce}.${queue}`;
+}
+
+export function parseLeaseToken(token: string): { nonce: string; queue: string } {
+  const dot = token.indexOf('.');
+  if (dot <= 0) return { nonce: token, queue: '' };
+  return { nonce: token.slice(0, dot), queue: token.slice(dot + 1) };
+}

@@ -1,0 +1,518 @@
+/**
+ * The Redis store: Fila on one Redis server (or one Cluster slot, or a Sentinel-managed primary), shared
+ * by any number of API and worker processes on any number of hosts.
+ *
+ * Every state transition is one Lua script (lua/*.lua), so it is atomic and isolated: dedup keys, fencing
+ * tokens and claims need no locks and no check-then-act from the client. Scripts read the time with
+ * Redis TIME: leases, schedules, backoff and retention all follow the server's clock, never a client's.
+ *
+ * Reads (get, list, counts, logs) are plain commands, consistent per call (MULTI) but not transitions.
+ *
+ * Durability follows the server's persistence settings (see docs/stores/redis.md): with AOF and
+ * `appendfsync always` an acknowledged enqueue survives a server crash; with `everysec` up to about a
+ * second of writes may be lost; without persistence, a restart loses everything.
+ *
+ * Transactional enqueue is impossible (Redis cannot join an SQL transaction): `capabilities.transactions`
+ * is false, and docs/stores/redis.md describes the outbox pattern instead.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { DuplicateJobError, FilaError, SchemaVersionError, UnsupportedError } from '../../core/errors.js';
+import { randomToken } from '../../core/ids.js';
+import type { Job, JobFilter, JobState } from '../../core/job.js';
+import type {
+  ClaimParams,
+  ClaimResult,
+  ClaimedJob,
+  CompleteItem,
+  FailItem,
+  FinishResult,
+  InsertResult,
+  JobLogEntry,
+  JobTarget,
+  LeaseRef,
+  LeaseStatus,
+  LogItem,
+  Migration,
+  NewEvent,
+  NewJob,
+  ProgressItem,
+  QueueInfo,
+  ReleaseItem,
+  Store,
+  StoreCapabilities,
+  StoredEvent,
+  TokenRecord,
+  WorkerInfo,
+} from '../../core/store.js';
+import { KeyLayout } from './keys.js';
+import { Reads } from './reads.js';
+import {
+  claimedToJob,
+  encodeRecord,
+  fieldsToJob,
+  leaseToken,
+  parseLeaseToken,
+  type JobFields,
+} from './records.js';
+import { Registry } from './registry.js';
+import { Scripts, mapRedisError, type ScriptName } from './scripts.js';
+import { Subscriber } from './wake.js';
+
+export interface RedisStoreOptions {
+  /** Connection URL for ioredis (redis:// or rediss://), without Fila's parameters. */
+  url: string;
+  /** Key prefix: the namespace of this Fila in the server. Default `fila`. */
+  prefix?: string;
+  /**
+   * How many reconnection attempts a command waits through before failing with StoreUnavailableError
+   * while the server is down. Default 2 (about half a second).
+   */
+  maxRetriesPerRequest?: number;
+}
+
+const LAYOUT_VERSION = 1;
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'key_layout',
+    sql: '-- Redis keeps no schema: version 1 is the key layout described in src/stores/redis/lua/lib.lua.',
+  },
+];
+
+type ClaimReply = [string, string | null, ...[string, string, string, string | null][]];
+
+export class RedisStore implements Store {
+  readonly kind = 'redis';
+  readonly capabilities: StoreCapabilities = { crossProcessWake: true, transactions: false };
+  readonly layout: KeyLayout;
+  /** The command connection (shared by every call; auto-pipelined). */
+  readonly redis: Redis;
+
+  private readonly scripts: Scripts;
+  private readonly subscriber: Subscriber;
+  private readonly reads: Reads;
+  private readonly registry: Registry;
+
+  constructor(options: RedisStoreOptions) {
+    this.layout = new KeyLayout(options.prefix ?? 'fila');
+    const redisOptions: RedisOptions = {
+      maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
+      retryStrategy: (times) => Math.min(100 * times, 1000),
+      connectTimeout: 5000,
+      enableAutoPipelining: true,
+    };
+    this.redis = new Redis(options.url, redisOptions);
+    this.redis.on('error', () => {
+      // Reconnection is automatic; each command reports the outage to its caller.
+    });
+    this.scripts = new Scripts(this.redis, this.layout);
+    this.subscriber = new Subscriber(this.redis, this.layout.channel);
+    this.reads = new Reads(this.redis, this.layout, (name, queues, args) => this.run(name, queues, args));
+    this.registry = new Registry(
+      this.redis,
+      this.layout,
+      (name, args) => this.run(name, [], args),
+      () => this.subscriber.notify('events'),
+    );
+  }
+
+  private run(name: ScriptName, queues: readonly string[], args: (string | number)[]): Promise<unknown> {
+    return this.scripts.run(name, queues, args);
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------------
+
+  async close(): Promise<void> {
+    this.subscriber.close();
+    if (this.redis.status === 'end') return;
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  migrations(): readonly Migration[] {
+    return MIGRATIONS;
+  }
+
+  /** Records the key layout's version; refuses a namespace written by a newer Fila. */
+  async migrate(): Promise<{ applied: Migration[] }> {
+    try {
+      const key = this.layout.named.version;
+      const set = await this.redis.set(key, LAYOUT_VERSION, 'NX');
+      if (set === 'OK') return { applied: [...MIGRATIONS] };
+      const found = Number(await this.redis.get(key));
+      if (found > LAYOUT_VERSION) throw new SchemaVersionError(found, LAYOUT_VERSION);
+      return { applied: [] };
+    } catch (e) {
+      throw mapRedisError(e, 'migrate');
+    }
+  }
+
+  // ---- wake-ups ------------------------------------------------------------------------------------
+
+  listen(onWake: () => void): () => void {
+    return this.subscriber.add('jobs', onWake);
+  }
+
+  eventListen(onEvents: () => void): () => void {
+    return this.subscriber.add('events', onEvents);
+  }
+
+  // ---- insert --------------------------------------------------------------------------------------
+
+  async jobInsertMany(params: { jobs: NewJob[]; tx?: unknown }): Promise<InsertResult[]> {
+    if (params.tx !== undefined) {
+      throw new UnsupportedError('tx: the redis store cannot join an application transaction');
+    }
+    const jobs = params.jobs;
+    if (jobs.length === 0) return [];
+    const args: (string | number)[] = [jobs.length];
+    for (const job of jobs) {
+      args.push(
+        job.id,
+        job.queue,
+        job.priority,
+        job.runAt ?? '',
+        job.delayMs,
+        job.tenant ?? '',
+        job.key ?? '',
+        job.dedup,
+        encodeRecord(job),
+      );
+    }
+    const reply = (await this.run(
+      'insert',
+      jobs.map((j) => j.queue),
+      args,
+    )) as unknown[];
+    if (reply[0] === 'DUPLICATE') throw new DuplicateJobError(String(reply[1]), String(reply[2]));
+    const results = (reply as [InsertResult['outcome'], string, JobState, string, string, JobFields?][]).map(
+      ([outcome, id, state, runAt, createdAt, fields]): InsertResult => {
+        const result: InsertResult = {
+          id,
+          outcome,
+          state,
+          runAt: Number(runAt),
+          createdAt: Number(createdAt),
+        };
+        const job = fields ? fieldsToJob(fields) : null;
+        if (job) result.job = job;
+        return result;
+      },
+    );
+    if (results.some((r) => r.outcome !== 'existing')) this.subscriber.notify('jobs');
+    return results;
+  }
+
+  // ---- claim and finish ----------------------------------------------------------------------------
+
+  async jobClaim(params: ClaimParams): Promise<ClaimResult> {
+    if (params.limit <= 0 || params.queues.length === 0)
+      return { jobs: [], nextRunAt: null, now: Date.now() };
+    const nonce = randomToken(8);
+    const reply = (await this.run('claim', params.queues, [
+      params.limit,
+      params.leaseMs,
+      params.workerId,
+      nonce,
+    ])) as ClaimReply;
+    return claimResult(reply, nonce);
+  }
+
+  async jobCompleteMany(params: {
+    jobs: CompleteItem[];
+    claim?: ClaimParams;
+  }): Promise<FinishResult & { claimed?: ClaimResult }> {
+    const queues: string[] = [];
+    const args: (string | number)[] = [params.jobs.length];
+    for (const job of params.jobs) {
+      const lease = parseLeaseToken(job.token);
+      queues.push(lease.queue);
+      args.push(job.id, lease.nonce, lease.queue, job.result ?? '');
+    }
+    const claim = params.claim && params.claim.limit > 0 && params.claim.queues.length ? params.claim : null;
+    const nonce = randomToken(8);
+    if (claim) {
+      queues.push(...claim.queues);
+      args.push(claim.limit, claim.leaseMs, claim.workerId, nonce, claim.queues.length, ...claim.queues);
+    } else args.push(0, 0, '', '', 0);
+    const [codes, now, claimed] = (await this.run('complete', queues, args)) as [
+      string[],
+      string,
+      ClaimReply | null,
+    ];
+    const out: FinishResult = { done: [], lost: [] };
+    const at = Number(now);
+    for (let i = 0; i < params.jobs.length; i++) {
+      const job = params.jobs[i]!;
+      const code = codes[i];
+      if (code === 'l') out.lost.push({ id: job.id, token: job.token });
+      else
+        out.done.push({
+          id: job.id,
+          token: job.token,
+          state: code === 'c' ? 'completed' : 'cancelled',
+          runAt: at,
+        });
+    }
+    if (!params.claim) return out;
+    return {
+      ...out,
+      claimed: claimed ? claimResult(claimed, nonce) : { jobs: [], nextRunAt: null, now: at },
+    };
+  }
+
+  async jobFailMany(params: { jobs: FailItem[] }): Promise<FinishResult> {
+    const args: (string | number)[] = [params.jobs.length];
+    for (const job of params.jobs) {
+      const lease = parseLeaseToken(job.token);
+      const e = job.error;
+      args.push(job.id, lease.nonce, lease.queue, job.retryDelayMs ?? '', e.name, e.message);
+      args.push(e.code ?? '', e.stack ?? '');
+    }
+    return this.fenced('fail', params.jobs, args);
+  }
+
+  async jobReleaseMany(params: { jobs: ReleaseItem[] }): Promise<FinishResult> {
+    const args: (string | number)[] = [params.jobs.length];
+    for (const job of params.jobs) {
+      const lease = parseLeaseToken(job.token);
+      args.push(job.id, lease.nonce, lease.queue, Math.max(0, Math.floor(job.delayMs)));
+    }
+    const out = await this.fenced('release', params.jobs, args);
+    if (out.done.some((d) => d.state === 'queued')) this.subscriber.notify('jobs');
+    return out;
+  }
+
+  /** Runs a fenced script that answers {state, runAt} per lease, or false for a stale one. */
+  private async fenced(
+    name: ScriptName,
+    items: LeaseRef[],
+    args: (string | number)[],
+  ): Promise<FinishResult> {
+    const queues = items.map((i) => parseLeaseToken(i.token).queue);
+    const reply = (await this.run(name, queues, args)) as ([JobState, string] | null)[];
+    const out: FinishResult = { done: [], lost: [] };
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const r = reply[i];
+      if (r) out.done.push({ id: item.id, token: item.token, state: r[0], runAt: Number(r[1]) });
+      else out.lost.push({ id: item.id, token: item.token });
+    }
+    return out;
+  }
+
+  async jobExtendLeases(params: { leases: LeaseRef[]; leaseMs: number }): Promise<LeaseStatus> {
+    if (params.leases.length === 0) return { lost: [], cancelRequested: [] };
+    const queues: string[] = [];
+    const args: (string | number)[] = [params.leaseMs, params.leases.length];
+    for (const l of params.leases) {
+      const lease = parseLeaseToken(l.token);
+      queues.push(lease.queue);
+      args.push(l.id, lease.nonce, lease.queue);
+    }
+    const codes = (await this.run('extend', queues, args)) as string[];
+    const out: LeaseStatus = { lost: [], cancelRequested: [] };
+    params.leases.forEach((l, i) => {
+      if (codes[i] === 'l') out.lost.push({ id: l.id, token: l.token });
+      else if (codes[i] === 'c') out.cancelRequested.push({ id: l.id, token: l.token });
+    });
+    return out;
+  }
+
+  jobCheckLeases(params: { leases: LeaseRef[] }): Promise<LeaseStatus> {
+    return this.reads.checkLeases(params.leases);
+  }
+
+  async jobProgressMany(params: { jobs: ProgressItem[] }): Promise<{ lost: LeaseRef[] }> {
+    if (params.jobs.length === 0) return { lost: [] };
+    const queues: string[] = [];
+    const args: (string | number)[] = [params.jobs.length];
+    for (const p of params.jobs) {
+      const lease = parseLeaseToken(p.token);
+      queues.push(lease.queue);
+      args.push(p.id, lease.nonce, lease.queue, JSON.stringify({ percent: p.percent, message: p.message }));
+    }
+    const stored = (await this.run('progress', queues, args)) as number[];
+    return {
+      lost: params.jobs.filter((_, i) => stored[i] !== 1).map((p) => ({ id: p.id, token: p.token })),
+    };
+  }
+
+  async jobLogAppend(params: { entries: LogItem[] }): Promise<void> {
+    if (params.entries.length === 0) return;
+    const args: (string | number)[] = [params.entries.length];
+    for (const e of params.entries) args.push(e.id, e.attempt, e.message);
+    await this.run('logAppend', [], args);
+  }
+
+  async jobRescue(params: { maxCrashes: number; limit: number }): Promise<{
+    requeued: string[];
+    failed: string[];
+    cancelled: string[];
+  }> {
+    const reply = (await this.run('rescue', await this.reads.queueNames(), [
+      params.maxCrashes,
+      params.limit,
+    ])) as string[];
+    const out = { requeued: [] as string[], failed: [] as string[], cancelled: [] as string[] };
+    for (let i = 0; i < reply.length; i += 2) {
+      const [id, state] = [reply[i]!, reply[i + 1]];
+      if (state === 'queued') out.requeued.push(id);
+      else if (state === 'failed') out.failed.push(id);
+      else out.cancelled.push(id);
+    }
+    if (out.requeued.length) this.subscriber.notify('jobs');
+    return out;
+  }
+
+  // ---- operator actions ----------------------------------------------------------------------------
+
+  async jobCancel(params: JobTarget): Promise<{ cancelled: string[]; requested: string[] }> {
+    const ids = await this.reads.targetIds(params);
+    const out = { cancelled: [] as string[], requested: [] as string[] };
+    for (const chunk of chunks(ids)) {
+      const codes = (await this.run('cancel', [], [chunk.length, ...chunk])) as string[];
+      chunk.forEach((id, i) => {
+        if (codes[i] === 'c') out.cancelled.push(id);
+        else if (codes[i] === 'r') out.requested.push(id);
+      });
+    }
+    return out;
+  }
+
+  async jobRetry(params: JobTarget): Promise<{ retried: string[] }> {
+    const ids = await this.reads.targetIds(params);
+    const retried: string[] = [];
+    for (const chunk of chunks(ids)) {
+      retried.push(...((await this.run('retry', [], [chunk.length, ...chunk])) as string[]));
+    }
+    if (retried.length) this.subscriber.notify('jobs');
+    return { retried };
+  }
+
+  async jobRemove(params: { ids: string[] }): Promise<{ removed: string[] }> {
+    const removed: string[] = [];
+    for (const chunk of chunks(params.ids)) {
+      removed.push(...((await this.run('remove', [], [chunk.length, ...chunk])) as string[]));
+    }
+    return { removed };
+  }
+
+  async jobClean(params: {
+    state: 'completed' | 'failed' | 'cancelled';
+    olderThanMs: number;
+    queues?: string[];
+    limit: number;
+  }): Promise<{ removed: number }> {
+    if (!['completed', 'failed', 'cancelled'].includes(params.state)) {
+      throw new FilaError('invalid_argument', `state: clean takes completed, failed or cancelled`);
+    }
+    const queues = params.queues ?? (await this.reads.queueNames());
+    if (queues.length === 0) return { removed: 0 };
+    const removed = (await this.run('clean', queues, [
+      params.state,
+      params.olderThanMs,
+      params.limit,
+    ])) as number;
+    return { removed };
+  }
+
+  async queuePause(params: { queue: string }): Promise<void> {
+    await this.run('queuePause', [params.queue], ['1']);
+  }
+
+  async queueResume(params: { queue: string }): Promise<void> {
+    await this.run('queuePause', [params.queue], ['0']);
+    this.subscriber.notify('jobs');
+  }
+
+  // ---- reads (reads.ts) ----------------------------------------------------------------------------
+
+  jobGet(params: { ids: string[] }): Promise<Job[]> {
+    return this.reads.jobGet(params.ids);
+  }
+
+  jobList(params: {
+    filter: JobFilter;
+    limit: number;
+    cursor?: string | null;
+    order?: 'asc' | 'desc';
+  }): Promise<{ jobs: Job[]; cursor: string | null }> {
+    return this.reads.jobList(params);
+  }
+
+  jobLogs(params: { id: string; after?: number; limit: number }): Promise<JobLogEntry[]> {
+    return this.reads.jobLogs(params);
+  }
+
+  queueList(params: { tenant?: string } = {}): Promise<QueueInfo[]> {
+    return this.reads.queueList(params.tenant);
+  }
+
+  // ---- events, tokens, workers (registry.ts) -------------------------------------------------------
+
+  eventAppend(params: { events: NewEvent[] }): Promise<void> {
+    return this.registry.eventAppend(params.events);
+  }
+
+  eventHead(): Promise<string | null> {
+    return this.registry.eventHead();
+  }
+
+  eventRead(params: {
+    after: string | null;
+    limit: number;
+  }): Promise<{ events: StoredEvent[]; cursor: string | null }> {
+    return this.registry.eventRead(params);
+  }
+
+  eventPrune(params: { olderThanMs: number }): Promise<{ removed: number }> {
+    return this.registry.eventPrune(params.olderThanMs);
+  }
+
+  tokenCreate(params: { token: Omit<TokenRecord, 'createdAt'>; secretHash: string }): Promise<TokenRecord> {
+    return this.registry.tokenCreate(params);
+  }
+
+  tokenGet(params: { id: string }): Promise<(TokenRecord & { secretHash: string }) | null> {
+    return this.registry.tokenGet(params.id);
+  }
+
+  tokenList(): Promise<TokenRecord[]> {
+    return this.registry.tokenList();
+  }
+
+  tokenRevoke(params: { id: string }): Promise<{ revoked: boolean }> {
+    return this.registry.tokenRevoke(params.id);
+  }
+
+  workerBeat(params: { worker: WorkerInfo; ttlMs: number }): Promise<void> {
+    return this.registry.workerBeat(params);
+  }
+
+  workerList(): Promise<(WorkerInfo & { lastSeenAt: number })[]> {
+    return this.registry.workerList();
+  }
+
+  workerRemove(params: { id: string }): Promise<void> {
+    return this.registry.workerRemove(params.id);
+  }
+}
+
+/** Claimed jobs from claimJobs' reply (lua/lib.lua), each with its token and lease expiry. */
+function claimResult(reply: ClaimReply, nonce: string): ClaimResult {
+  const [now, nextRunAt, ...rows] = reply;
+  const jobs = new Array<ClaimedJob>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const [id, record, status, errors] = rows[i]!;
+    const job = claimedToJob(id, record, status, errors) as ClaimedJob;
+    job.token = leaseToken(nonce, job.queue);
+    job.leaseExpiresAt = Number(status.split('|')[11]);
+    jobs[i] = job;
+  }
+  return { jobs, nextRunAt: nextRunAt === null ? null : Number(nextRunAt), now: Number(now) };
+}
+
+/** Ids in batches small enough for one script call each. */
+function* chunks(ids: string[], size = 500): Generator<string[]> {
+  for (let i = 0; i < ids.length; i += size) yield ids.slice(i, i + size);
+}

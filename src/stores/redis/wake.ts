@@ -1,0 +1,87 @@
+/**
+ * Wake-ups for the Redis store: scripts that make work ready PUBLISH on `<channel>:wake`, the event log
+ * on `<channel>:events`. One dedicated connection per store object subscribes to both, only while
+ * someone listens. ioredis reconnects it and re-subscribes after a disconnect; when it is ready again
+ * every listener is woken once, since messages published meanwhile were lost (pub/sub keeps nothing).
+ * The worker's own jittered poll remains the safety net for anything else that goes missing.
+ */
+import type { Redis } from 'ioredis';
+
+type Listener = () => void;
+
+export class Subscriber {
+  private connection: Redis | undefined;
+  private readonly jobs = new Set<Listener>();
+  private readonly events = new Set<Listener>();
+  private readonly wakeChannel: string;
+  private readonly eventsChannel: string;
+
+  constructor(
+    private readonly main: Redis,
+    channel: string,
+  ) {
+    this.wakeChannel = `${channel}:wake`;
+    this.eventsChannel = `${channel}:events`;
+  }
+
+  /** Listens for new work (`jobs`) or new events; returns the function that stops listening. */
+  add(kind: 'jobs' | 'events', listener: Listener): () => void {
+    const set = kind === 'jobs' ? this.jobs : this.events;
+    set.add(listener);
+    this.connect();
+    return () => {
+      set.delete(listener);
+      if (this.jobs.size === 0 && this.events.size === 0) this.close();
+    };
+  }
+
+  /** Wakes this process's listeners at once (work this store object made ready). */
+  notify(kind: 'jobs' | 'events'): void {
+    notifyAll(kind === 'jobs' ? this.jobs : this.events);
+  }
+
+  close(): void {
+    this.connection?.disconnect();
+    this.connection = undefined;
+  }
+
+  private connect(): void {
+    if (this.connection) return;
+    // The SUBSCRIBE waits out an outage instead of failing (maxRetriesPerRequest: null); ioredis then
+    // keeps the subscription across reconnections.
+    const connection = this.main.duplicate({
+      lazyConnect: false,
+      enableAutoPipelining: false,
+      maxRetriesPerRequest: null,
+    });
+    this.connection = connection;
+    connection.on('error', () => {
+      // Reconnection is automatic; commands of the main connection report the outage.
+    });
+    connection.on('message', (channel: string) => {
+      if (channel === this.wakeChannel) notifyAll(this.jobs);
+      else if (channel === this.eventsChannel) notifyAll(this.events);
+    });
+    let connectedBefore = false;
+    connection.on('ready', () => {
+      if (connectedBefore) {
+        notifyAll(this.jobs);
+        notifyAll(this.events);
+      }
+      connectedBefore = true;
+    });
+    connection.subscribe(this.wakeChannel, this.eventsChannel).catch(() => {
+      // Only when the connection is closed on purpose.
+    });
+  }
+}
+
+function notifyAll(listeners: Set<Listener>): void {
+  for (const listener of listeners) {
+    try {
+      listener();
+    } catch {
+      // One listener's failure must not stop the others.
+    }
+  }
+}
