@@ -4,7 +4,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'build-check/', '.fila/', 'src/stores/sqlite/sql.gen.ts', 'src/stores/redis/sql.gen.ts'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'build-check/',
+      '.fila/',
+      'src/stores/sqlite/sql.gen.ts',
+      'src/stores/redis/sql.gen.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
