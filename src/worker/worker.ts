@@ -506,7 +506,9 @@ export class Worker {
   private onLeaseStatus(status: LeaseStatus): void {
     for (const lease of status.lost) {
       const run = this.runFor(lease);
-      if (run) this.onLost(run);
+      // A run whose outcome is already on its way to the store is settled by that write (done or lost):
+      // the lease check may have read the job just after the write finished it, and must not discard it.
+      if (run && !run.reported) this.onLost(run);
     }
     for (const lease of status.cancelRequested) {
       const run = this.runFor(lease);

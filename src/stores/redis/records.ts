@@ -156,8 +156,9 @@ export function claimedToJob(id: string, record: string, status: string, errors:
 }
 
 /**
- * Lease tokens are `<claim nonce>.<queue>`: the nonce fences, the queue tells the store which queue's
- * keys a transition of the job needs. Opaque outside this store.
+ * Lease tokens are `<claim nonce>-<job seq>.<queue>`: the part before the dot is stored with the job and
+ * fences (unique per lease: workers match results to runs by token); the queue tells the store which
+ * queue's keys a transition of the job needs. Opaque outside this store.
  */
 export function leaseToken(nonce: string, queue: string): string {
   return `${nonce}.${queue}`;

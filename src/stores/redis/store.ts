@@ -214,7 +214,7 @@ export class RedisStore implements Store {
       params.workerId,
       nonce,
     ])) as ClaimReply;
-    return claimResult(reply, nonce);
+    return claimResult(reply);
   }
 
   async jobCompleteMany(params: {
@@ -256,7 +256,7 @@ export class RedisStore implements Store {
     if (!params.claim) return out;
     return {
       ...out,
-      claimed: claimed ? claimResult(claimed, nonce) : { jobs: [], nextRunAt: null, now: at },
+      claimed: claimed ? claimResult(claimed) : { jobs: [], nextRunAt: null, now: at },
     };
   }
 
@@ -349,10 +349,8 @@ export class RedisStore implements Store {
     failed: string[];
     cancelled: string[];
   }> {
-    const reply = (await this.run('rescue', await this.reads.queueNames(), [
-      params.maxCrashes,
-      params.limit,
-    ])) as string[];
+    // No queues up front: most sweeps find nothing, and one that does names the queues it needs (MOVED).
+    const reply = (await this.run('rescue', [], [params.maxCrashes, params.limit])) as string[];
     const out = { requeued: [] as string[], failed: [] as string[], cancelled: [] as string[] };
     for (let i = 0; i < reply.length; i += 2) {
       const [id, state] = [reply[i]!, reply[i + 1]];
@@ -499,14 +497,15 @@ export class RedisStore implements Store {
 }
 
 /** Claimed jobs from claimJobs' reply (lua/lib.lua), each with its token and lease expiry. */
-function claimResult(reply: ClaimReply, nonce: string): ClaimResult {
+function claimResult(reply: ClaimReply): ClaimResult {
   const [now, nextRunAt, ...rows] = reply;
   const jobs = new Array<ClaimedJob>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const [id, record, status, errors] = rows[i]!;
     const job = claimedToJob(id, record, status, errors) as ClaimedJob;
-    job.token = leaseToken(nonce, job.queue);
-    job.leaseExpiresAt = Number(status.split('|')[11]);
+    const fields = status.split('|');
+    job.token = leaseToken(fields[13]!, job.queue);
+    job.leaseExpiresAt = Number(fields[11]);
     jobs[i] = job;
   }
   return { jobs, nextRunAt: nextRunAt === null ? null : Number(nextRunAt), now: Number(now) };

@@ -2,7 +2,8 @@
 -- priority, then run-at, then insertion, across all of them. Due scheduled and retrying jobs of those
 -- queues become queued first. Each claimed job's attempt grows by one.
 -- KEYS: the global keys, then the keys of the claimed queues (see lib.lua).
--- ARGV (after the queue list): limit, leaseMs, workerId, token (new for every claim).
+-- ARGV (after the queue list): limit, leaseMs, workerId, nonce (new for every claim; a job's lease token is
+--   the nonce and its sequence number, unique per lease).
 -- Returns: {now, nextRunAt or false, {id, record, state, errors}...}; nextRunAt is the earliest run-at of
 --   a scheduled or retrying job of these queues, when fewer than `limit` were claimed.
 -- Guarantee: one atomic step, so no job is leased twice; the lease expiry is Redis TIME + leaseMs and

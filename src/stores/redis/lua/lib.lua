@@ -217,7 +217,7 @@ local function claimJobs(queues, limit, leaseMs, worker, nonce)
     f[F_ATTEMPT] = num(tonumber(f[F_ATTEMPT]) + 1)
     f[F_STARTED] = num(NOW)
     f[F_LEASE] = num(NOW + leaseMs)
-    f[F_TOKEN] = nonce
+    f[F_TOKEN] = nonce .. '-' .. f[F_SEQ] -- unique per lease: workers tell results apart by token
     f[F_WORKER] = worker
     enter(id, f)
     out[#out + 1] = {id, redis.call('HGET', gk('job'), id), table.concat(f, '|', 1, 15),
