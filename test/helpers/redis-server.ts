@@ -2,7 +2,7 @@
  * A private Redis server for fault tests: its own port and folder, AOF with `appendfsync always`, so
  * tests can shut it down, kill it and restart it without disturbing the shared server.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,11 @@ export class PrivateRedis {
   readonly dir = mkdtempSync(join(tmpdir(), 'fila-redis-'));
   private process: ChildProcess | undefined;
 
-  constructor(readonly port: number) {}
+  /** With `clusterPort`, the server runs in Cluster mode as a one-node cluster owning every slot. */
+  constructor(
+    readonly port: number,
+    private readonly clusterPort?: number,
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}/0`;
@@ -39,6 +43,16 @@ export class PrivateRedis {
         '',
         '--daemonize',
         'no',
+        ...(this.clusterPort === undefined
+          ? []
+          : [
+              '--cluster-enabled',
+              'yes',
+              '--cluster-port',
+              String(this.clusterPort),
+              '--cluster-config-file',
+              join(this.dir, 'nodes.conf'),
+            ]),
       ],
       { stdio: 'ignore' },
     );
@@ -54,7 +68,10 @@ export class PrivateRedis {
       client.on('error', () => {});
       try {
         await client.connect();
-        if ((await client.ping()) === 'PONG') return;
+        if ((await client.ping()) === 'PONG') {
+          if (this.clusterPort !== undefined) await this.claimAllSlots(client);
+          return;
+        }
       } catch {
         // not up yet (or still loading)
       } finally {
@@ -64,6 +81,17 @@ export class PrivateRedis {
       if (gone) throw new Error(`redis-server on port ${this.port} exited while starting`);
       if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start in 20 s`);
     }
+  }
+
+  private async claimAllSlots(client: Redis): Promise<void> {
+    const info = String(await client.call('CLUSTER', 'INFO'));
+    if (!info.includes('cluster_slots_assigned:16384'))
+      await client.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+    for (let i = 0; i < 100; i++) {
+      if (String(await client.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) return;
+      await sleep(50);
+    }
+    throw new Error(`redis-server on port ${this.port}: the one-node cluster did not become ready`);
   }
 
   /** SHUTDOWN: a clean stop (the AOF is flushed). */
@@ -93,4 +121,18 @@ export class PrivateRedis {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Resolves to the reason to skip tests that need a private server (no redis-server binary), or
+ * undefined. Throws instead when FILA_REQUIRE_STORES lists redis.
+ */
+export function privateRedisUnavailable(): string | undefined {
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (probe.status === 0) return undefined;
+  const reason = `redis-server cannot be started here (${probe.error?.message ?? probe.stderr.trim()})`;
+  const required = (process.env.FILA_REQUIRE_STORES ?? '').split(',').map((s) => s.trim());
+  if (required.includes('redis')) throw new Error(`redis is required (FILA_REQUIRE_STORES) but ${reason}`);
+  console.warn(`skipping the tests on a private Redis: ${reason}`);
+  return reason;
 }

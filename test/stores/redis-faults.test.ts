@@ -11,10 +11,11 @@ import { StoreUnavailableError } from '../../src/core/errors.js';
 import type { Job } from '../../src/core/job.js';
 import { dropStore } from '../../src/stores/open.js';
 import { Child, sleep, waitFor } from '../../src/testkit/harness.js';
-import { PrivateRedis } from '../helpers/redis-server.js';
+import { PrivateRedis, privateRedisUnavailable } from '../helpers/redis-server.js';
 import { REDIS_URL, unavailable } from '../helpers/services.js';
 
 const skip = await unavailable('redis');
+const skipPrivate = privateRedisUnavailable();
 const JOBS = 10_000;
 
 /** Every job of `ids`, read in chunks. */
@@ -113,7 +114,7 @@ describe.skipIf(skip)('redis store under faults', () => {
     }
   }, 180_000);
 
-  describe('a private Redis with appendfsync always, restarted mid-run', () => {
+  describe.skipIf(skipPrivate)('a private Redis with appendfsync always, restarted mid-run', () => {
     const server = new PrivateRedis(56381);
     beforeAll(() => server.start(), 30_000);
     afterAll(() => server.stop(), 30_000);
