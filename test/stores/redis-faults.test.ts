@@ -5,6 +5,7 @@
  * for (8 processes racing on the same dedup keys) is in the conformance suite (test/stores/redis.test.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFila, type Fila } from '../../src/client/fila.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
@@ -118,6 +119,50 @@ describe.skipIf(skip)('redis store under faults', () => {
     const server = new PrivateRedis(56381);
     beforeAll(() => server.start(), 30_000);
     afterAll(() => server.stop(), 30_000);
+
+    it('scripts are loaded again after SCRIPT FLUSH, and wake-ups survive a dropped subscription', async () => {
+      const url = `${server.url}?prefix=fila-flush`;
+      const fila = createFila({ store: url });
+      const admin = new Redis(server.url);
+      try {
+        const store = await fila.store();
+        let woken = 0;
+        const stop = store.listen(() => woken++);
+        await waitFor(
+          async () =>
+            Number(
+              await admin.call('PUBSUB', 'NUMSUB', `{fila-flush}:ch:wake`).then((r) => (r as unknown[])[1]),
+            ) === 1,
+          'the subscription',
+        );
+        await fila.enqueue('noop', {});
+        await admin.script('FLUSH');
+        // The next call meets NOSCRIPT and sends the script's text again.
+        expect(
+          (await store.jobClaim({ queues: ['default'], limit: 1, leaseMs: 5000, workerId: 'w' })).jobs,
+        ).toHaveLength(1);
+        // Drop the subscriber connection: it reconnects and subscribes again on its own.
+        await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+        await waitFor(
+          async () =>
+            Number(
+              await admin.call('PUBSUB', 'NUMSUB', `{fila-flush}:ch:wake`).then((r) => (r as unknown[])[1]),
+            ) === 1,
+          'the subscription to come back',
+          10_000,
+        );
+        await sleep(300); // the reconnection's own catch-up wake-up is not what this test is after
+        woken = 0;
+        const other = createFila({ store: url });
+        await other.enqueue('noop', {});
+        await other.close();
+        await waitFor(() => woken > 0, 'a wake-up from another client', 5000);
+        stop();
+      } finally {
+        admin.disconnect();
+        await fila.close();
+      }
+    });
 
     it('SHUTDOWN and kill -9 while producers enqueue: no accepted job lost, workers reconnect, enqueue fails fast while down', async () => {
       const url = `${server.url}?prefix=fila-restart`;

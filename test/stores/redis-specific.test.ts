@@ -1,0 +1,155 @@
+/**
+ * Redis-only behaviour the conformance suite cannot see: URL and prefix validation, namespaces that
+ * share a server without seeing each other, the one hash tag per namespace, one token per lease, the
+ * server's clock, and failing fast when the server is not there.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createFila } from '../../src/client/fila.js';
+import { StoreUnavailableError, ValidationError } from '../../src/core/errors.js';
+import { dropStore, openStore } from '../../src/stores/open.js';
+import { parseRedisUrl } from '../../src/stores/redis/keys.js';
+import { REDIS_URL, unavailable } from '../helpers/services.js';
+
+const skip = await unavailable('redis');
+const urlWith = (prefix: string) => `${REDIS_URL}?prefix=${prefix}`;
+const fresh = () => urlWith(`fila-test-${randomBytes(6).toString('hex')}`);
+
+describe('redis store URLs', () => {
+  it('takes a prefix (default fila) and refuses anything else, naming it', () => {
+    expect(parseRedisUrl('redis://127.0.0.1:6379/0')).toEqual({
+      connection: 'redis://127.0.0.1:6379/0',
+      prefix: 'fila',
+    });
+    expect(parseRedisUrl('rediss://u:p@cache.example:6380/2?prefix=app1')).toEqual({
+      connection: 'rediss://u:p@cache.example:6380/2',
+      prefix: 'app1',
+    });
+    expect(() => parseRedisUrl('redis://h/0?prefx=a')).toThrow(/unknown parameter prefx=a/);
+    expect(() => parseRedisUrl('redis://h/0?prefix=a*b')).toThrow(/invalid Redis key prefix "a\*b"/);
+    expect(() => parseRedisUrl('redis://h/0?prefix=')).toThrow(ValidationError);
+    expect(() => parseRedisUrl('redis://h/jobs')).toThrow(/database number/);
+  });
+
+  it('fails fast with StoreUnavailableError when no server listens', async () => {
+    const started = Date.now();
+    const error = await Promise.resolve(openStore('redis://127.0.0.1:56389/0')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toMatch(/Redis is unavailable/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe.skipIf(skip)('redis store namespaces', () => {
+  const made: string[] = [];
+  const url = () => {
+    const u = fresh();
+    made.push(u);
+    return u;
+  };
+  afterAll(async () => {
+    for (const u of made) await dropStore(u);
+  });
+
+  it('namespaces on one server do not see each other; dropping one leaves the other', async () => {
+    const [a, b] = [url(), url()];
+    const fa = createFila({ store: a });
+    const fb = createFila({ store: b });
+    try {
+      const job = await fa.enqueue('noop', {}, { key: 'same-key' });
+      const other = await fb.enqueue('noop', {}, { key: 'same-key' });
+      expect(other.id).not.toBe(job.id);
+      expect(await fb.getJob(job.id)).toBeNull();
+      await dropStore(a);
+      expect(await fa.getJob(job.id)).toBeNull();
+      expect(await fb.getJob(other.id)).not.toBeNull();
+    } finally {
+      await fa.close();
+      await fb.close();
+    }
+  });
+
+  it('every key of a namespace carries its hash tag, so a namespace lives in one Cluster slot', async () => {
+    const u = url();
+    const prefix = parseRedisUrl(u).prefix;
+    const fila = createFila({ store: u });
+    const redis = new Redis(REDIS_URL);
+    try {
+      const store = await fila.store();
+      await fila.enqueueMany([
+        { task: 'noop', options: { queue: 'a', key: 'k' } },
+        { task: 'noop', options: { queue: 'b', delay: '1h' } },
+        { task: 'noop', options: { queue: 'c', tenant: 't' } },
+      ]);
+      const { jobs } = await store.jobClaim({ queues: ['a', 'c'], limit: 2, leaseMs: 5000, workerId: 'w' });
+      await store.jobCompleteMany({ jobs: [{ id: jobs[0]!.id, token: jobs[0]!.token, result: '1' }] });
+      await store.jobFailMany({
+        jobs: [
+          { id: jobs[1]!.id, token: jobs[1]!.token, error: { name: 'E', message: 'x' }, retryDelayMs: null },
+        ],
+      });
+      await store.jobLogAppend({ entries: [{ id: jobs[0]!.id, attempt: 1, message: 'hi' }] });
+      await store.eventAppend({
+        events: [{ type: 'job:start', jobId: null, queue: null, task: null, tenant: null, data: null }],
+      });
+      await store.tokenCreate({
+        token: { id: 't1', role: 'reader', tenant: null, name: null },
+        secretHash: 'h',
+      });
+      await store.workerBeat({
+        worker: {
+          id: 'w',
+          kind: 'worker',
+          host: 'h',
+          pid: 1,
+          queues: [],
+          concurrency: 1,
+          activeJobs: [],
+          startedAt: 0,
+          version: 'x',
+        },
+        ttlMs: 60_000,
+      });
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
+        keys.push(...batch);
+        cursor = next;
+      } while (cursor !== '0');
+      expect(keys.length).toBeGreaterThan(10);
+      expect(keys.filter((k) => !k.startsWith(`{${prefix}}:`))).toEqual([]);
+    } finally {
+      redis.disconnect();
+      await fila.close();
+    }
+  });
+
+  it('each lease of a batch claim has its own token, and leases expire by the server clock', async () => {
+    const fila = createFila({ store: url() });
+    const redis = new Redis(REDIS_URL);
+    try {
+      const store = await fila.store();
+      await fila.enqueueMany(Array.from({ length: 20 }, () => ({ task: 'noop' })));
+      const [s0, us0] = await redis.time();
+      const { jobs } = await store.jobClaim({
+        queues: ['default'],
+        limit: 20,
+        leaseMs: 60_000,
+        workerId: 'w',
+      });
+      const [s1, us1] = await redis.time();
+      expect(new Set(jobs.map((j) => j.token)).size).toBe(20);
+      const before = Number(s0) * 1000 + Math.floor(Number(us0) / 1000) + 60_000;
+      const after = Number(s1) * 1000 + Math.floor(Number(us1) / 1000) + 60_000;
+      for (const job of jobs) {
+        expect(job.leaseExpiresAt).toBeGreaterThanOrEqual(before);
+        expect(job.leaseExpiresAt).toBeLessThanOrEqual(after);
+      }
+    } finally {
+      redis.disconnect();
+      await fila.close();
+    }
+  });
+});
