@@ -2,7 +2,7 @@
  * The Redis store's reads: jobs by id, filtered lists with cursors, logs, lease checks, queue counts and
  * health. Reads are plain commands (one MULTI where several hashes must agree), not transitions.
  *
- * Listing walks the insertion index (`all`, a sorted set by sequence number) in pages and filters on the
+ * Listing walks the insertion index (`all`, a stream with one entry per job, `0-<sequence number>`) in pages and filters on the
  * state strings, so a filter that matches few of many jobs reads many: a page stops after scanning
  * SCAN_CAP jobs and returns a cursor to go on from there (a short page with a cursor, never a gap).
  */
@@ -120,14 +120,15 @@ export class Reads {
     let position = after;
     let scanned = 0;
     for (;;) {
-      const from = position === null ? (order === 'asc' ? '-inf' : '+inf') : `(${position}`;
+      const from = position === null ? (order === 'asc' ? '-' : '+') : `(0-${position}`;
       const page = await this.call('job list', () =>
         order === 'asc'
-          ? this.redis.zrangebyscore(k.all, from, '+inf', 'WITHSCORES', 'LIMIT', 0, PAGE)
-          : this.redis.zrevrangebyscore(k.all, from, '-inf', 'WITHSCORES', 'LIMIT', 0, PAGE),
+          ? this.redis.xrange(k.all, from, '+', 'COUNT', PAGE)
+          : this.redis.xrevrange(k.all, from, '-', 'COUNT', PAGE),
       );
       if (page.length === 0) return { ids, next: null };
-      const pageIds = page.filter((_, i) => i % 2 === 0);
+      const pageIds = page.map(([, fields]) => fields[1]!);
+      const seqs = page.map(([entry]) => Number(entry.slice(2)));
       const statuses = await this.call('job list', () => this.redis.hmget(k.st, ...pageIds));
       const records =
         filter.task === undefined
@@ -140,13 +141,13 @@ export class Reads {
         if (states && !states.includes(s.state)) continue;
         if (filter.queue !== undefined && s.queue !== filter.queue) continue;
         if (filter.tenant !== undefined && s.tenant !== filter.tenant) continue;
-        if (records && !records[i]?.startsWith(`{"task":${JSON.stringify(filter.task)},`)) continue;
+        if (records && !records[i]?.startsWith(`{"t":${JSON.stringify(filter.task)},`)) continue;
         if (ids.length === limit) return { ids, next: position };
         ids.push(pageIds[i]!);
-        position = Number(page[i * 2 + 1]);
+        position = seqs[i]!;
       }
       scanned += pageIds.length;
-      position = Number(page[page.length - 1]);
+      position = seqs[seqs.length - 1]!;
       if (pageIds.length < PAGE) return { ids, next: null };
       if (scanned >= SCAN_CAP) return { ids, next: position };
     }

@@ -6,26 +6,35 @@
 import type { BackoffPolicy, Job, JobError, JobProgress, JobState } from '../../core/job.js';
 import type { NewJob } from '../../core/store.js';
 
-/** The client's part of a job, as written at insert (and replace). */
+/**
+ * The client's part of a job, as written at insert (and replace): short keys, absent when null (on
+ * 100,000 small jobs, spelling the fields out cost 85 bytes a job).
+ */
 interface JobRecord {
-  task: string;
-  maxAttempts: number;
-  backoff: BackoffPolicy | null;
-  timeoutMs: number | null;
-  key: string | null;
-  metadata: Record<string, unknown> | null;
-  payload: unknown;
+  /** task */
+  t: string;
+  /** maxAttempts */
+  a: number;
+  /** backoff */
+  b?: BackoffPolicy;
+  /** timeoutMs */
+  o?: number;
+  /** dedup key */
+  k?: string;
+  /** metadata */
+  m?: Record<string, unknown>;
+  /** payload */
+  p: unknown;
 }
 
 /** The record of a new job, as JSON text; payload and metadata are already JSON and go in as they are. */
 export function encodeRecord(job: NewJob): string {
-  return (
-    `{"task":${JSON.stringify(job.task)},"maxAttempts":${job.maxAttempts},` +
-    `"backoff":${job.backoff === null ? 'null' : JSON.stringify(job.backoff)},` +
-    `"timeoutMs":${job.timeoutMs === null ? 'null' : job.timeoutMs},` +
-    `"key":${job.key === null ? 'null' : JSON.stringify(job.key)},` +
-    `"metadata":${job.metadata ?? 'null'},"payload":${job.payload}}`
-  );
+  let text = `{"t":${JSON.stringify(job.task)},"a":${job.maxAttempts}`;
+  if (job.backoff !== null) text += `,"b":${JSON.stringify(job.backoff)}`;
+  if (job.timeoutMs !== null) text += `,"o":${job.timeoutMs}`;
+  if (job.key !== null) text += `,"k":${JSON.stringify(job.key)}`;
+  if (job.metadata !== null) text += `,"m":${job.metadata}`;
+  return `${text},"p":${job.payload}}`;
 }
 
 /** The state string's fields (lua/lib.lua, decode). */
@@ -119,20 +128,20 @@ export function toJob(
 ): Job {
   return {
     id,
-    task: r.task,
+    task: r.t,
     queue: s.queue,
     state: s.state,
-    payload: r.payload,
+    payload: r.p,
     priority: s.priority,
     runAt: new Date(s.runAt),
     attempt: s.attempt,
-    maxAttempts: r.maxAttempts,
+    maxAttempts: r.a,
     crashCount: s.crashCount,
-    backoff: r.backoff,
-    timeoutMs: r.timeoutMs,
-    key: r.key,
+    backoff: r.b ?? null,
+    timeoutMs: r.o ?? null,
+    key: r.k ?? null,
     tenant: s.tenant,
-    metadata: r.metadata,
+    metadata: r.m ?? null,
     progress: extra.progress,
     result: extra.result,
     error: extra.error,

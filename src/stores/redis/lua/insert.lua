@@ -75,7 +75,7 @@ for i = 1, n do
       redis.call('HSET', gk('keys'), member, id)
       redis.call('HSET', gk('jkey'), id, member)
     end
-    redis.call('ZADD', gk('all'), seq, id)
+    redis.call('XADD', gk('all'), '0-' .. num(seq), 'i', id)
     redis.call('HSETNX', gk('queues'), queue, '0')
     enter(id, f)
     wake(queue)
