@@ -4,7 +4,7 @@
 // Store: FILA_BENCH_STORE, default a SQLite file in FILA_BENCH_DIR (default /tmp/fila-peer-bench).
 // Fila's defaults everywhere; the profiles only set the worker's concurrency (10 like the peers'
 // default profiles, 100 for "tuned").
-import { createFila, defineTask } from 'fila';
+import { createFila, defineTask, dropStore } from 'fila';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { QUEUE } from '../common.mjs';
@@ -26,7 +26,7 @@ export default {
     if (STORE.startsWith('sqlite://')) {
       rmSync(DIR, { recursive: true, force: true });
       mkdirSync(DIR, { recursive: true });
-    }
+    } else await dropStore(STORE); // a Redis prefix or PostgreSQL schema of an earlier run
     const fila = createFila({ store: STORE });
     await fila.store(); // creates and migrates
     await fila.close();

@@ -153,3 +153,52 @@ describe.skipIf(skip)('redis store namespaces', () => {
     }
   });
 });
+
+describe.skipIf(skip)('redis store lists', () => {
+  it('pages the same through the state indexes and through the insertion stream', async () => {
+    const url = fresh();
+    const fila = createFila({ store: url });
+    try {
+      const store = await fila.store();
+      // More queued jobs than lists read from an index (10,000): those pages walk the stream.
+      const queued: string[] = [];
+      for (let i = 0; i < 10_050; i += 1005) {
+        const batch = await fila.enqueueMany(
+          Array.from({ length: 1005 }, (_, j) => ({ task: 'noop', payload: { n: i + j } })),
+        );
+        queued.push(...batch.map((j) => j.id));
+      }
+      const { jobs } = await store.jobClaim({
+        queues: ['default'],
+        limit: 3,
+        leaseMs: 60_000,
+        workerId: 'w',
+      });
+      for (const job of jobs) {
+        await store.jobFailMany({
+          jobs: [{ id: job.id, token: job.token, error: { name: 'E', message: 'x' }, retryDelayMs: null }],
+        });
+      }
+      const failed = jobs.map((j) => j.id);
+      const pages = async (state: 'queued' | 'failed', order: 'asc' | 'desc', limit: number) => {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await fila.listJobs({ state, order, limit, cursor });
+          seen.push(...page.jobs.map((j) => j.id));
+          cursor = page.cursor;
+        } while (cursor);
+        return seen;
+      };
+      const rest = queued.filter((id) => !failed.includes(id));
+      expect(await pages('queued', 'asc', 1000)).toEqual(rest);
+      expect(await pages('queued', 'desc', 1000)).toEqual([...rest].reverse());
+      expect(await pages('failed', 'asc', 2)).toEqual(failed);
+      expect(await pages('failed', 'desc', 2)).toEqual([...failed].reverse());
+      expect((await fila.listJobs({ state: ['failed', 'active'], queue: 'default' })).jobs).toHaveLength(3);
+    } finally {
+      await fila.close();
+      await dropStore(url);
+    }
+  }, 60_000);
+});

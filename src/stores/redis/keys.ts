@@ -43,7 +43,7 @@ export class KeyLayout {
   readonly named: Record<GlobalKey, string>;
   /** Pub/sub channel prefix: `<channel>:wake` (jobs ready), `<channel>:events` (event log). */
   readonly channel: string;
-  private readonly queueKeys = new Map<string, string[]>();
+  private readonly queueKeyCache = new Map<string, string[]>();
 
   constructor(readonly prefix: string) {
     if (!PREFIX.test(prefix)) {
@@ -60,15 +60,16 @@ export class KeyLayout {
   /** Keys and the leading arguments of a script call touching `queues` (see lua/lib.lua). */
   call(queues: readonly string[], args: (string | number)[]): { keys: string[]; args: (string | number)[] } {
     const keys = this.global.slice();
-    for (const q of queues) keys.push(...this.queue(q));
+    for (const q of queues) keys.push(...this.queueKeys(q));
     return { keys, args: [this.channel, queues.length, ...queues, ...args] };
   }
 
-  private queue(name: string): string[] {
-    let keys = this.queueKeys.get(name);
+  /** A queue's keys: ready, delayed (scheduled and retrying), completed, failed, cancelled. */
+  queueKeys(name: string): string[] {
+    let keys = this.queueKeyCache.get(name);
     if (!keys) {
       keys = PER_QUEUE.map((k) => `{${this.prefix}}:q:${name}:${k}`);
-      if (this.queueKeys.size < 10_000) this.queueKeys.set(name, keys);
+      if (this.queueKeyCache.size < 10_000) this.queueKeyCache.set(name, keys);
     }
     return keys;
   }

@@ -4,7 +4,9 @@
  *
  * Listing walks the insertion index (`all`, a stream with one entry per job, `0-<sequence number>`) in pages and filters on the
  * state strings, so a filter that matches few of many jobs reads many: a page stops after scanning
- * SCAN_CAP jobs and returns a cursor to go on from there (a short page with a cursor, never a gap).
+ * SCAN_CAP jobs and returns a cursor to go on from there (a short page with a cursor, never a gap). A
+ * filter naming states whose indexes hold few jobs (active ones, failed ones, a queue's backlog) reads
+ * those indexes instead. Both ways order by sequence number, so their cursors are the same.
  */
 import type { Redis } from 'ioredis';
 import { ValidationError } from '../../core/errors.js';
@@ -18,13 +20,24 @@ import {
   type QueueInfo,
 } from '../../core/store.js';
 import type { KeyLayout } from './keys.js';
-import { decodeStatus, fieldsToJob, parseLeaseToken, type JobFields } from './records.js';
+import { decodeStatus, fieldsToJob, parseLeaseToken, type JobFields, type JobStatus } from './records.js';
 import { mapRedisError, type ScriptName } from './scripts.js';
 
 type Run = (name: ScriptName, queues: readonly string[], args: (string | number)[]) => Promise<unknown>;
 
 const PAGE = 500;
 const SCAN_CAP = 50_000;
+/** Lists read the state indexes directly when those hold at most this many jobs. */
+const INDEX_CAP = 10_000;
+/** Position of a state's index among a queue's keys (KeyLayout.queueKeys). */
+const INDEX_OF: Record<Exclude<JobState, 'active' | 'blocked'>, number> = {
+  queued: 0,
+  scheduled: 1,
+  retrying: 1,
+  completed: 2,
+  failed: 3,
+  cancelled: 4,
+};
 
 export class Reads {
   constructor(
@@ -103,7 +116,8 @@ export class Reads {
 
   /**
    * Up to `limit` ids matching `filter` after sequence `after`, and the sequence to go on from (null at
-   * the end).
+   * the end). Reads the state indexes when the filter names states holding few jobs, else walks the
+   * insertion stream.
    */
   private async scan(
     filter: JobFilter,
@@ -115,6 +129,15 @@ export class Reads {
       filter.state === undefined ? null : Array.isArray(filter.state) ? filter.state : [filter.state];
     for (const state of states ?? [])
       if (!isJobState(state)) throw new ValidationError(`state: unknown state ${JSON.stringify(state)}`);
+    const matches = (s: JobStatus, record: string | null | undefined) =>
+      (!states || states.includes(s.state)) &&
+      (filter.queue === undefined || s.queue === filter.queue) &&
+      (filter.tenant === undefined || s.tenant === filter.tenant) &&
+      (filter.task === undefined || !!record?.startsWith(`{"t":${JSON.stringify(filter.task)},`));
+    if (states) {
+      const page = await this.fromIndexes(states, filter, order, after, limit, matches);
+      if (page) return page;
+    }
     const k = this.layout.named;
     const ids: string[] = [];
     let position = after;
@@ -129,19 +152,10 @@ export class Reads {
       if (page.length === 0) return { ids, next: null };
       const pageIds = page.map(([, fields]) => fields[1]!);
       const seqs = page.map(([entry]) => Number(entry.slice(2)));
-      const statuses = await this.call('job list', () => this.redis.hmget(k.st, ...pageIds));
-      const records =
-        filter.task === undefined
-          ? null
-          : await this.call('job list', () => this.redis.hmget(k.job, ...pageIds));
+      const { statuses, records } = await this.statuses(pageIds, filter.task !== undefined);
       for (let i = 0; i < pageIds.length; i++) {
         const text = statuses[i];
-        if (!text) continue;
-        const s = decodeStatus(text);
-        if (states && !states.includes(s.state)) continue;
-        if (filter.queue !== undefined && s.queue !== filter.queue) continue;
-        if (filter.tenant !== undefined && s.tenant !== filter.tenant) continue;
-        if (records && !records[i]?.startsWith(`{"t":${JSON.stringify(filter.task)},`)) continue;
+        if (!text || !matches(decodeStatus(text), records?.[i])) continue;
         if (ids.length === limit) return { ids, next: position };
         ids.push(pageIds[i]!);
         position = seqs[i]!;
@@ -151,6 +165,72 @@ export class Reads {
       if (pageIds.length < PAGE) return { ids, next: null };
       if (scanned >= SCAN_CAP) return { ids, next: position };
     }
+  }
+
+  /**
+   * The page from the indexes of `states` (per queue, or every queue), when they hold at most
+   * INDEX_CAP jobs in all; null when they hold more (walking the stream is then cheaper per page).
+   */
+  private async fromIndexes(
+    states: JobState[],
+    filter: JobFilter,
+    order: 'asc' | 'desc',
+    after: number | null,
+    limit: number,
+    matches: (s: JobStatus, record: string | null | undefined) => boolean,
+  ): Promise<{ ids: string[]; next: number | null } | null> {
+    const queues = filter.queue === undefined ? await this.queueNames() : [filter.queue];
+    const sets = new Map<string, boolean>(); // key -> members are ready-set members (id after 25 chars)
+    for (const state of states) {
+      if (state === 'active') sets.set(this.layout.named.active, false);
+      else if (state !== 'blocked') {
+        for (const q of queues) sets.set(this.layout.queueKeys(q)[INDEX_OF[state]]!, state === 'queued');
+      }
+    }
+    const keys = [...sets.keys()];
+    if (keys.length === 0) return { ids: [], next: null };
+    const sizes = await this.call('job list', async () => {
+      const pipeline = this.redis.pipeline();
+      for (const key of keys) pipeline.zcard(key);
+      return ((await pipeline.exec()) ?? []).map(([e, n]) => (e ? Infinity : Number(n)));
+    });
+    if (sizes.reduce((a, b) => a + b, 0) > INDEX_CAP) return null;
+    const members = await this.call('job list', async () => {
+      const pipeline = this.redis.pipeline();
+      for (const key of keys) pipeline.zrange(key, 0, -1);
+      return ((await pipeline.exec()) ?? []).map(([, m]) => (m ?? []) as string[]);
+    });
+    const ids = [
+      ...new Set(members.flatMap((list, i) => (sets.get(keys[i]!) ? list.map((m) => m.slice(25)) : list))),
+    ];
+    if (ids.length === 0) return { ids: [], next: null };
+    const { statuses, records } = await this.statuses(ids, filter.task !== undefined);
+    const found: { id: string; seq: number }[] = [];
+    ids.forEach((id, i) => {
+      const text = statuses[i];
+      if (!text) return;
+      const s = decodeStatus(text);
+      if (!matches(s, records?.[i])) return;
+      if (after !== null && (order === 'asc' ? s.seq <= after : s.seq >= after)) return;
+      found.push({ id, seq: s.seq });
+    });
+    found.sort((a, b) => (order === 'asc' ? a.seq - b.seq : b.seq - a.seq));
+    const page = found.slice(0, limit);
+    return { ids: page.map((f) => f.id), next: found.length > limit ? page.at(-1)!.seq : null };
+  }
+
+  /** State strings (and, when asked, records) of jobs, in one round trip. */
+  private async statuses(
+    ids: string[],
+    withRecords: boolean,
+  ): Promise<{ statuses: (string | null)[]; records: (string | null)[] | null }> {
+    const k = this.layout.named;
+    if (!withRecords)
+      return { statuses: await this.call('job list', () => this.redis.hmget(k.st, ...ids)), records: null };
+    const [statuses, records] = await this.call('job list', () =>
+      Promise.all([this.redis.hmget(k.st, ...ids), this.redis.hmget(k.job, ...ids)]),
+    );
+    return { statuses, records };
   }
 
   async jobLogs(params: { id: string; after?: number; limit: number }): Promise<JobLogEntry[]> {
