@@ -21,7 +21,7 @@ for i = 1, n do
     f[F_LEASE] = ''
     f[F_TOKEN] = ''
     if result ~= '' then redis.call('HSET', gk('res'), id, result) end
-    redis.call('HDEL', gk('lasterr'), id)
+    if codes[i] == 'c' then redis.call('HDEL', gk('lasterr'), id) end
     enter(id, f)
     freeKey(id)
   end

@@ -197,9 +197,13 @@ local function claimJobs(queues, limit, leaseMs, worker, nonce)
     local due = redis.call('ZRANGEBYSCORE', qk(q, 'scheduled'), '-inf', NOW, 'LIMIT', 0, 1000)
     for _, id in ipairs(due) do
       local f = loadJob(id)
-      leave(id, f)
-      f[F_STATE] = 'queued'
-      enter(id, f)
+      if f then
+        leave(id, f)
+        f[F_STATE] = 'queued'
+        enter(id, f)
+      else
+        redis.call('ZREM', qk(q, 'scheduled'), id) -- an index entry without a job: drop it
+      end
     end
   end
   local picked = {}
@@ -210,20 +214,26 @@ local function claimJobs(queues, limit, leaseMs, worker, nonce)
     if #open > 1 then table.sort(picked) end
   end
   local out = {num(NOW), false}
-  local n = math.min(limit, #picked)
-  for i = 1, n do
+  local n = 0
+  for i = 1, #picked do
+    if n >= limit then break end
     local id = string.sub(picked[i], 26)
     local f = loadJob(id)
-    leave(id, f)
-    f[F_STATE] = 'active'
-    f[F_ATTEMPT] = num(tonumber(f[F_ATTEMPT]) + 1)
-    f[F_STARTED] = num(NOW)
-    f[F_LEASE] = num(NOW + leaseMs)
-    f[F_TOKEN] = nonce .. '-' .. f[F_SEQ] -- unique per lease: workers tell results apart by token
-    f[F_WORKER] = worker
-    enter(id, f)
-    out[#out + 1] = {id, redis.call('HGET', gk('job'), id), table.concat(f, '|', 1, 15),
-      redis.call('HGET', gk('errs'), id)}
+    if not f then
+      for _, q in ipairs(open) do redis.call('ZREM', qk(q, 'queued'), picked[i]) end
+    else
+      n = n + 1
+      leave(id, f)
+      f[F_STATE] = 'active'
+      f[F_ATTEMPT] = num(tonumber(f[F_ATTEMPT]) + 1)
+      f[F_STARTED] = num(NOW)
+      f[F_LEASE] = num(NOW + leaseMs)
+      f[F_TOKEN] = nonce .. '-' .. f[F_SEQ] -- unique per lease: workers tell results apart by token
+      f[F_WORKER] = worker
+      enter(id, f)
+      out[#out + 1] = {id, redis.call('HGET', gk('job'), id), table.concat(f, '|', 1, 15),
+        redis.call('HGET', gk('errs'), id)}
+    end
   end
   if n < limit then
     local soonest = nil

@@ -12,28 +12,32 @@ if moved then return moved end
 local out = {}
 for _, id in ipairs(ids) do
   local f = loadJob(id)
-  leave(id, f)
-  local crashes = tonumber(f[F_CRASH]) + 1
-  f[F_CRASH] = num(crashes)
-  addError(id, {
-    attempt = tonumber(f[F_ATTEMPT]), at = NOW, name = 'LeaseExpiredError', crash = true,
-    message = 'lease expired: the worker stopped renewing it (crashed, killed or stalled)',
-  })
-  if f[F_CANCEL] ~= '' then
-    f[F_STATE] = 'cancelled'
-  elseif crashes >= maxCrashes then
-    f[F_STATE] = 'failed'
+  if not f then
+    redis.call('ZREM', gk('active'), id) -- an index entry without a job: drop it
   else
-    f[F_STATE] = 'queued'
-    f[F_ATTEMPT] = num(tonumber(f[F_ATTEMPT]) - 1)
+    leave(id, f)
+    local crashes = tonumber(f[F_CRASH]) + 1
+    f[F_CRASH] = num(crashes)
+    addError(id, {
+      attempt = tonumber(f[F_ATTEMPT]), at = NOW, name = 'LeaseExpiredError', crash = true,
+      message = 'lease expired: the worker stopped renewing it (crashed, killed or stalled)',
+    })
+    if f[F_CANCEL] ~= '' then
+      f[F_STATE] = 'cancelled'
+    elseif crashes >= maxCrashes then
+      f[F_STATE] = 'failed'
+    else
+      f[F_STATE] = 'queued'
+      f[F_ATTEMPT] = num(tonumber(f[F_ATTEMPT]) - 1)
+    end
+    f[F_RUN] = num(NOW)
+    if f[F_STATE] ~= 'queued' then f[F_FINISHED] = num(NOW) end
+    f[F_LEASE] = ''
+    f[F_TOKEN] = ''
+    enter(id, f)
+    if f[F_STATE] == 'queued' then wake(f[F_QUEUE]) else freeKey(id) end
+    out[#out + 1] = id
+    out[#out + 1] = f[F_STATE]
   end
-  f[F_RUN] = num(NOW)
-  if f[F_STATE] ~= 'queued' then f[F_FINISHED] = num(NOW) end
-  f[F_LEASE] = ''
-  f[F_TOKEN] = ''
-  enter(id, f)
-  if f[F_STATE] == 'queued' then wake(f[F_QUEUE]) else freeKey(id) end
-  out[#out + 1] = id
-  out[#out + 1] = f[F_STATE]
 end
 return out
