@@ -6,10 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createFila } from '../../src/client/fila.js';
+import { createFila, Fila } from '../../src/client/fila.js';
 import { StoreUnavailableError, ValidationError } from '../../src/core/errors.js';
 import { dropStore, openStore } from '../../src/stores/open.js';
 import { parseRedisUrl } from '../../src/stores/redis/keys.js';
+import { sleep } from '../../src/testkit/harness.js';
+import { withOverrides } from '../../src/testkit/leases.js';
+import { noop } from '../../src/testkit/tasks.js';
 import { REDIS_URL, unavailable } from '../helpers/services.js';
 
 const skip = await unavailable('redis');
@@ -201,4 +204,33 @@ describe.skipIf(skip)('redis store lists', () => {
       await dropStore(url);
     }
   }, 60_000);
+});
+
+describe.skipIf(skip)('redis store claims', () => {
+  it('a due job in a paused queue does not make an idle worker claim in a loop', async () => {
+    const url = fresh();
+    const store = await openStore(url);
+    let claims = 0;
+    const counted = withOverrides(store, {
+      jobClaim: (params) => {
+        claims++;
+        return store.jobClaim(params);
+      },
+    });
+    const fila = new Fila({ store: counted });
+    try {
+      await fila.pauseQueue('default');
+      await fila.enqueue('noop', {}, { delay: 50 });
+      const worker = fila.worker({ tasks: [noop], pollInterval: '60s', handleSignals: false });
+      await worker.start();
+      await sleep(800);
+      expect(claims).toBeLessThan(10);
+      expect((await fila.listQueues())[0]!.counts.queued).toBe(1);
+      await worker.stop();
+    } finally {
+      await fila.close();
+      await store.close();
+      await dropStore(url);
+    }
+  });
 });

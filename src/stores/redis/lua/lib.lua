@@ -186,14 +186,16 @@ local function leased(id, nonce, queue)
 end
 
 -- The claim, shared by claim.lua and complete.lua (acknowledge-and-fetch). Promotes due scheduled and
--- retrying jobs of the open queues (at most 1,000 per queue per claim), then leases the best `limit`
--- ready jobs across them. Returns {now, nextRunAt or false, {id, static, state, errors}...}.
+-- retrying jobs of the queues (at most 1,000 per queue per claim), then leases the best `limit` ready
+-- jobs across the queues that are not paused. Returns {now, nextRunAt or false, {id, static, state, errors}...}.
 local function claimJobs(queues, limit, leaseMs, worker, nonce)
   local open = {}
   for _, q in ipairs(queues) do
     if redis.call('HGET', gk('queues'), q) ~= '1' then open[#open + 1] = q end
   end
-  for _, q in ipairs(open) do
+  -- Paused queues too: otherwise their due jobs would stay the "next run-at", already past, and wake
+  -- the worker again at once, in a loop.
+  for _, q in ipairs(queues) do
     local due = redis.call('ZRANGEBYSCORE', qk(q, 'scheduled'), '-inf', NOW, 'LIMIT', 0, 1000)
     for _, id in ipairs(due) do
       local f = loadJob(id)
