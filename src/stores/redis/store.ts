@@ -1,6 +1,6 @@
 /**
- * The Redis store: Fila on one Redis server (or one Cluster slot, or a Sentinel-managed primary), shared
- * by any number of API and worker processes on any number of hosts.
+ * The Redis store: Fila on one Redis server (or one slot of a Cluster), shared by any number of API and
+ * worker processes on any number of hosts.
  *
  * Every state transition is one Lua script (lua/*.lua), so it is atomic and isolated: dedup keys, fencing
  * tokens and claims need no locks and no check-then-act from the client. Scripts read the time with
