@@ -14,10 +14,14 @@ export class PrivateRedis {
   readonly dir = mkdtempSync(join(tmpdir(), 'fila-redis-'));
   private process: ChildProcess | undefined;
 
-  /** With `clusterPort`, the server runs in Cluster mode as a one-node cluster owning every slot. */
+  /**
+   * With `clusterPort`, the server runs in Cluster mode; `ownAllSlots` (default) then makes it a one-node
+   * cluster owning every slot.
+   */
   constructor(
     readonly port: number,
     private readonly clusterPort?: number,
+    private readonly ownAllSlots = true,
   ) {}
 
   get url(): string {
@@ -26,6 +30,19 @@ export class PrivateRedis {
 
   /** Starts the server (again) on the same folder and waits until it answers PING with its data loaded. */
   async start(): Promise<void> {
+    // The ports lie in Linux's ephemeral range: an outgoing connection may hold one for a moment, and
+    // the server then exits at once (bind: address in use). Try again a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce();
+      } catch (e) {
+        if (attempt >= 5 || !(e as Error).message.includes('exited while starting')) throw e;
+        await sleep(300);
+      }
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     const child = spawn(
       'redis-server',
       [
@@ -69,7 +86,7 @@ export class PrivateRedis {
       try {
         await client.connect();
         if ((await client.ping()) === 'PONG') {
-          if (this.clusterPort !== undefined) await this.claimAllSlots(client);
+          if (this.clusterPort !== undefined && this.ownAllSlots) await this.claimAllSlots(client);
           return;
         }
       } catch {
@@ -87,11 +104,26 @@ export class PrivateRedis {
     const info = String(await client.call('CLUSTER', 'INFO'));
     if (!info.includes('cluster_slots_assigned:16384'))
       await client.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
-    for (let i = 0; i < 100; i++) {
+    await this.clusterOk(client);
+  }
+
+  /** Waits until this node sees its cluster as healthy (every slot served). */
+  async waitClusterOk(): Promise<void> {
+    const client = new Redis(this.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    try {
+      await this.clusterOk(client);
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  private async clusterOk(client: Redis): Promise<void> {
+    for (let i = 0; i < 200; i++) {
       if (String(await client.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) return;
       await sleep(50);
     }
-    throw new Error(`redis-server on port ${this.port}: the one-node cluster did not become ready`);
+    throw new Error(`redis-server on port ${this.port}: the cluster did not become ready`);
   }
 
   /** SHUTDOWN: a clean stop (the AOF is flushed). */

@@ -24,12 +24,20 @@ describe('redis store URLs', () => {
     expect(parseRedisUrl('redis://127.0.0.1:6379/0')).toEqual({
       connection: 'redis://127.0.0.1:6379/0',
       prefix: 'fila',
+      cluster: false,
     });
     expect(parseRedisUrl('rediss://u:p@cache.example:6380/2?prefix=app1')).toEqual({
       connection: 'rediss://u:p@cache.example:6380/2',
       prefix: 'app1',
+      cluster: false,
     });
-    expect(() => parseRedisUrl('redis://h/0?prefx=a')).toThrow(/unknown parameter prefx=a/);
+    expect(parseRedisUrl('redis://node-1:7000?cluster=true&prefix=app2')).toMatchObject({
+      prefix: 'app2',
+      cluster: true,
+    });
+    expect(() => parseRedisUrl('redis://h/0?prefx=a')).toThrow(/unknown or invalid parameter prefx=a/);
+    expect(() => parseRedisUrl('redis://h/0?cluster=yes')).toThrow(/cluster=yes/);
+    expect(() => parseRedisUrl('redis://h/3?cluster=true')).toThrow(/database 0 only/);
     expect(() => parseRedisUrl('redis://h/0?prefix=a*b')).toThrow(/invalid Redis key prefix "a\*b"/);
     expect(() => parseRedisUrl('redis://h/0?prefix=')).toThrow(ValidationError);
     expect(() => parseRedisUrl('redis://h/jobs')).toThrow(/database number/);

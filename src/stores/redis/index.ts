@@ -1,9 +1,9 @@
 /**
  * The Redis store: entry points used by openStore and dropStore.
  */
-import { Redis } from 'ioredis';
 import type { Store } from '../../core/store.js';
 import type { OpenStoreOptions } from '../open.js';
+import { connect, scanKeys } from './connection.js';
 import { KeyLayout, parseRedisUrl } from './keys.js';
 import { mapRedisError } from './scripts.js';
 import { RedisStore } from './store.js';
@@ -11,8 +11,8 @@ import { RedisStore } from './store.js';
 export { RedisStore, type RedisStoreOptions } from './store.js';
 
 export async function openRedisStore(url: string, options: OpenStoreOptions): Promise<Store> {
-  const { connection, prefix } = parseRedisUrl(url);
-  const store = new RedisStore({ url: connection, prefix });
+  const { connection, prefix, cluster } = parseRedisUrl(url);
+  const store = new RedisStore({ url: connection, prefix, cluster });
   if (options.migrate !== false) {
     try {
       await store.migrate();
@@ -29,18 +29,12 @@ export async function openRedisStore(url: string, options: OpenStoreOptions): Pr
  * other applications may share the server.
  */
 export async function dropRedisNamespace(url: string): Promise<void> {
-  const { connection, prefix } = parseRedisUrl(url);
+  const { connection, prefix, cluster } = parseRedisUrl(url);
   const layout = new KeyLayout(prefix);
-  const redis = new Redis(connection, { maxRetriesPerRequest: 2, lazyConnect: true });
-  redis.on('error', () => {});
+  const redis = connect({ url: connection, cluster }, 'admin');
   try {
     await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', layout.pattern, 'COUNT', 1000);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    for await (const keys of scanKeys(redis, layout.pattern)) await redis.unlink(...keys);
   } catch (e) {
     throw mapRedisError(e, 'drop namespace');
   } finally {

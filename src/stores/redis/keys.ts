@@ -84,6 +84,8 @@ export interface RedisUrl {
   /** The URL for the client, without Fila's own parameters. */
   connection: string;
   prefix: string;
+  /** `cluster=true`: the URL names one node of a Redis Cluster. */
+  cluster: boolean;
 }
 
 /** Splits `redis://…?prefix=name` into the connection URL and Fila's options. */
@@ -98,11 +100,13 @@ export function parseRedisUrl(url: string): RedisUrl {
     throw new ValidationError(`store URL: expected redis:// or rediss://, got ${parsed.protocol}//`);
   }
   let prefix = 'fila';
+  let cluster = false;
   for (const [key, value] of parsed.searchParams) {
     if (key === 'prefix') prefix = value;
+    else if (key === 'cluster' && (value === 'true' || value === 'false')) cluster = value === 'true';
     else
       throw new ValidationError(
-        `store URL: unknown parameter ${key}=${value.slice(0, 40)} (accepted: prefix=NAME)`,
+        `store URL: unknown or invalid parameter ${key}=${value.slice(0, 40)} (accepted: prefix=NAME, cluster=true|false)`,
       );
   }
   new KeyLayout(prefix); // validates
@@ -111,6 +115,9 @@ export function parseRedisUrl(url: string): RedisUrl {
       `store URL: the path must be a database number (redis://host:6379/0), got ${parsed.pathname}`,
     );
   }
+  if (cluster && parsed.pathname.length > 1 && parsed.pathname !== '/0') {
+    throw new ValidationError(`store URL: a Redis Cluster has database 0 only, got ${parsed.pathname}`);
+  }
   parsed.search = '';
-  return { connection: parsed.toString(), prefix };
+  return { connection: parsed.toString(), prefix, cluster };
 }

@@ -8,7 +8,6 @@
  * filter naming states whose indexes hold few jobs (active ones, failed ones, a queue's backlog) reads
  * those indexes instead. Both ways order by sequence number, so their cursors are the same.
  */
-import type { Redis } from 'ioredis';
 import { ValidationError } from '../../core/errors.js';
 import { isJobState, type Job, type JobFilter, type JobState } from '../../core/job.js';
 import {
@@ -19,6 +18,7 @@ import {
   type LeaseStatus,
   type QueueInfo,
 } from '../../core/store.js';
+import type { RedisClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
 import { decodeStatus, fieldsToJob, parseLeaseToken, type JobFields, type JobStatus } from './records.js';
 import { mapRedisError, type ScriptName } from './scripts.js';
@@ -41,7 +41,7 @@ const INDEX_OF: Record<Exclude<JobState, 'active' | 'blocked'>, number> = {
 
 export class Reads {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly layout: KeyLayout,
     private readonly run: Run,
   ) {}

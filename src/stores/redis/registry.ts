@@ -3,9 +3,9 @@
  * the stream id ("<ms>-<n>", from the server's clock) is the event id, so ids increase, resume exactly
  * (XRANGE with an exclusive start) and carry their time. Tokens and workers are hashes of JSON.
  */
-import type { Redis } from 'ioredis';
 import { ValidationError } from '../../core/errors.js';
 import type { EventType, NewEvent, Role, StoredEvent, TokenRecord, WorkerInfo } from '../../core/store.js';
+import type { RedisClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
 import { mapRedisError, type ScriptName } from './scripts.js';
 
@@ -32,7 +32,7 @@ const EVENT_ID = /^\d{1,15}-\d{1,15}$/;
 
 export class Registry {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly layout: KeyLayout,
     private readonly run: Run,
     private readonly notifyEvents: () => void,

@@ -7,8 +7,8 @@
  * Errors: a server that cannot be reached (refused, closed, still loading its data, read-only replica,
  * Cluster down) becomes StoreUnavailableError; anything else from Redis is a FilaError `store_error`.
  */
-import type { Redis } from 'ioredis';
 import { FilaError, StoreUnavailableError } from '../../core/errors.js';
+import type { RedisClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
 import { scripts } from './sql.gen.js';
 
@@ -33,7 +33,7 @@ export class Scripts {
   private readonly commands = new Map<ScriptName, Command>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly layout: KeyLayout,
   ) {
     for (const [name, body] of Object.entries(scripts)) {

@@ -15,7 +15,6 @@
  * Transactional enqueue is impossible (Redis cannot join an SQL transaction): `capabilities.transactions`
  * is false, and docs/stores/redis.md describes the outbox pattern instead.
  */
-import { Redis, type RedisOptions } from 'ioredis';
 import { DuplicateJobError, FilaError, SchemaVersionError, UnsupportedError } from '../../core/errors.js';
 import { randomToken } from '../../core/ids.js';
 import type { Job, JobFilter, JobState } from '../../core/job.js';
@@ -44,6 +43,7 @@ import type {
   TokenRecord,
   WorkerInfo,
 } from '../../core/store.js';
+import { connect, type RedisClient } from './connection.js';
 import { KeyLayout } from './keys.js';
 import { Reads } from './reads.js';
 import {
@@ -61,11 +61,13 @@ import { Subscriber } from './wake.js';
 export interface RedisStoreOptions {
   /** Connection URL for ioredis (redis:// or rediss://), without Fila's parameters. */
   url: string;
+  /** The URL names one node of a Redis Cluster. Default false. */
+  cluster?: boolean;
   /** Key prefix: the namespace of this Fila in the server. Default `fila`. */
   prefix?: string;
   /**
    * How many reconnection attempts a command waits through before failing with StoreUnavailableError
-   * while the server is down. Default 2 (about half a second).
+   * while the server is down. Default 2 (about a second at most).
    */
   maxRetriesPerRequest?: number;
 }
@@ -86,7 +88,7 @@ export class RedisStore implements Store {
   readonly capabilities: StoreCapabilities = { crossProcessWake: true, transactions: false };
   readonly layout: KeyLayout;
   /** The command connection (shared by every call; auto-pipelined). */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
 
   private readonly scripts: Scripts;
   private readonly subscriber: Subscriber;
@@ -95,18 +97,16 @@ export class RedisStore implements Store {
 
   constructor(options: RedisStoreOptions) {
     this.layout = new KeyLayout(options.prefix ?? 'fila');
-    const redisOptions: RedisOptions = {
-      maxRetriesPerRequest: options.maxRetriesPerRequest ?? 2,
-      retryStrategy: (times) => Math.min(100 * times, 1000),
-      connectTimeout: 5000,
-      enableAutoPipelining: true,
+    const target = {
+      url: options.url,
+      cluster: options.cluster ?? false,
+      ...(options.maxRetriesPerRequest === undefined
+        ? {}
+        : { maxRetriesPerRequest: options.maxRetriesPerRequest }),
     };
-    this.redis = new Redis(options.url, redisOptions);
-    this.redis.on('error', () => {
-      // Reconnection is automatic; each command reports the outage to its caller.
-    });
+    this.redis = connect(target, 'commands');
     this.scripts = new Scripts(this.redis, this.layout);
-    this.subscriber = new Subscriber(this.redis, this.layout.channel);
+    this.subscriber = new Subscriber(() => connect(target, 'subscriber'), this.layout.channel);
     this.reads = new Reads(this.redis, this.layout, (name, queues, args) => this.run(name, queues, args));
     this.registry = new Registry(
       this.redis,

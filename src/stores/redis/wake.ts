@@ -5,19 +5,19 @@
  * every listener is woken once, since messages published meanwhile were lost (pub/sub keeps nothing).
  * The worker's own jittered poll remains the safety net for anything else that goes missing.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 type Listener = () => void;
 
 export class Subscriber {
-  private connection: Redis | undefined;
+  private connection: RedisClient | undefined;
   private readonly jobs = new Set<Listener>();
   private readonly events = new Set<Listener>();
   private readonly wakeChannel: string;
   private readonly eventsChannel: string;
 
   constructor(
-    private readonly main: Redis,
+    private readonly open: () => RedisClient,
     channel: string,
   ) {
     this.wakeChannel = `${channel}:wake`;
@@ -47,17 +47,8 @@ export class Subscriber {
 
   private connect(): void {
     if (this.connection) return;
-    // The SUBSCRIBE waits out an outage instead of failing (maxRetriesPerRequest: null); ioredis then
-    // keeps the subscription across reconnections.
-    const connection = this.main.duplicate({
-      lazyConnect: false,
-      enableAutoPipelining: false,
-      maxRetriesPerRequest: null,
-    });
+    const connection = this.open();
     this.connection = connection;
-    connection.on('error', () => {
-      // Reconnection is automatic; commands of the main connection report the outage.
-    });
     connection.on('message', (channel: string) => {
       if (channel === this.wakeChannel) notifyAll(this.jobs);
       else if (channel === this.eventsChannel) notifyAll(this.events);
