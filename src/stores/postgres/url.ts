@@ -1,0 +1,73 @@
+/**
+ * PostgreSQL store URLs: a libpq-style connection URL plus Fila's own parameters, which are taken out
+ * before the rest is handed to the driver (so `sslmode=…`, `application_name=…` and the like still work):
+ *
+ *   postgres://user:pass@host:5432/db?schema=fila&pool=10&prepare=true&connectTimeoutMs=10000
+ *
+ *   schema            schema holding Fila's tables (default `fila`); several apps can share a database
+ *   pool              most connections the store opens for queries (default 10); LISTEN uses one more
+ *   prepare           use named prepared statements (default true); `false` for poolers that cannot
+ *                     track them (PgBouncer in transaction mode before 1.21, or max_prepared_statements=0)
+ *   connectTimeoutMs  how long a call waits for a connection before StoreUnavailableError (default 10 s)
+ */
+import { ValidationError } from '../../core/errors.js';
+
+export interface PostgresStoreOptions {
+  /** Connection string for the driver, without Fila's parameters. */
+  connectionString: string;
+  /** Schema holding Fila's tables. Default `fila`. */
+  schema?: string;
+  /** Most connections in the query pool. Default 10. */
+  poolSize?: number;
+  /** Named prepared statements. Default true. */
+  prepare?: boolean;
+  /** How long to wait for a connection before failing with StoreUnavailableError. Default 10,000 ms. */
+  connectTimeoutMs?: number;
+  /** Apply pending migrations when opening. Default true. */
+  migrate?: boolean;
+}
+
+const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export function checkSchemaName(schema: string): string {
+  if (!SCHEMA.test(schema)) {
+    throw new ValidationError(
+      `schema: ${JSON.stringify(schema)} is not a valid schema name (letters, digits and _, not starting with a digit, at most 63)`,
+    );
+  }
+  return schema;
+}
+
+/** A URL with its password hidden, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/:]*):[^@/]*@/, '//$1:***@');
+}
+
+export function parsePostgresUrl(url: string): PostgresStoreOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ValidationError(`store URL ${JSON.stringify(redactUrl(url))}: not a valid URL`);
+  }
+  const options: PostgresStoreOptions = { connectionString: '' };
+  const bad = (key: string, value: string, expected: string) =>
+    new ValidationError(`store URL: invalid ${key}=${JSON.stringify(value)} (expected ${expected})`);
+  for (const [key, value] of [...parsed.searchParams]) {
+    if (key === 'schema') options.schema = checkSchemaName(value);
+    else if (key === 'pool') {
+      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000)
+        throw bad(key, value, 'an integer from 1 to 1000');
+      options.poolSize = Number(value);
+    } else if (key === 'prepare') {
+      if (value !== 'true' && value !== 'false') throw bad(key, value, 'true or false');
+      options.prepare = value === 'true';
+    } else if (key === 'connectTimeoutMs') {
+      if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(key, value, 'a positive integer');
+      options.connectTimeoutMs = Number(value);
+    } else continue;
+    parsed.searchParams.delete(key);
+  }
+  options.connectionString = parsed.toString();
+  return options;
+}
