@@ -1,7 +1,7 @@
 -- 0001_init: jobs, their logs, queue flags, the event log, API tokens, the worker registry.
 --
--- Everything lives in one schema (written {schema} here; the store fills in the configured name, `fila`
--- by default), so several applications can share one database and a test can drop its own schema.
+-- Everything lives in one schema (the configured one, `fila` by default), so several applications
+-- can share one database and a test can drop its own schema.
 --
 -- Times are bigint milliseconds since the epoch, always computed from the server's clock (now()) by
 -- the statements themselves: the store clock of DESIGN.md §3. `tenant` is '' when the job has none, so
