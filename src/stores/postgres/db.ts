@@ -31,6 +31,8 @@ export interface DbOptions {
   poolSize: number;
   prepare: boolean;
   connectTimeoutMs: number;
+  /** Close a connection after this many uses (undefined: never). */
+  maxUses?: number;
   /** For messages: the URL with its password hidden. */
   label: string;
 }
@@ -47,6 +49,7 @@ export class Db {
       idleTimeoutMillis: 30_000,
       keepAlive: true,
       types,
+      ...(options.maxUses ? { maxUses: options.maxUses } : {}),
     });
     // An idle connection that breaks (server restart) is dropped by the pool; the next call opens a
     // new one. Without a listener the error would crash the process.

@@ -108,6 +108,7 @@ export class PostgresStore implements Store {
       prepare: options.prepare ?? true,
       connectTimeoutMs,
       label,
+      ...(options.poolMaxUses ? { maxUses: options.poolMaxUses } : {}),
     });
     this.sql = statementsFor(this.schema);
     this.insertSql = {
