@@ -1,0 +1,139 @@
+/**
+ * What only the PostgreSQL store does: URLs and their options, migrations recorded in the schema (once,
+ * even when several processes open it together), refusing a newer schema, schemas side by side in one
+ * database, errors naming the bad input, and a server that cannot be reached.
+ */
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFila } from '../../src/client/fila.js';
+import { SchemaVersionError, StoreUnavailableError, ValidationError } from '../../src/core/errors.js';
+import type { Store } from '../../src/core/store.js';
+import { dropStore, openStore } from '../../src/stores/open.js';
+import { parsePostgresUrl } from '../../src/stores/postgres/url.js';
+import { POSTGRES_URL, unavailable } from '../helpers/services.js';
+
+const skip = await unavailable('postgres');
+let n = 0;
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c().catch(() => {});
+});
+
+function urlFor(schema: string, extra: Record<string, string> = {}): string {
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set('schema', schema);
+  for (const [k, v] of Object.entries(extra)) url.searchParams.set(k, v);
+  const text = url.toString();
+  cleanups.push(() => dropStore(text));
+  return text;
+}
+
+async function open(url: string): Promise<Store> {
+  const store = await openStore(url);
+  cleanups.unshift(() => store.close());
+  return store;
+}
+
+describe('PostgreSQL store URLs', () => {
+  it("takes Fila's options out of the URL and leaves the driver's", () => {
+    expect(
+      parsePostgresUrl(
+        'postgresql://app:secret@db.internal:6432/jobs?schema=billing&pool=25&prepare=false&connectTimeoutMs=2500&sslmode=require',
+      ),
+    ).toEqual({
+      connectionString: 'postgresql://app:secret@db.internal:6432/jobs?sslmode=require',
+      schema: 'billing',
+      poolSize: 25,
+      prepare: false,
+      connectTimeoutMs: 2500,
+    });
+    expect(parsePostgresUrl('postgres://localhost/db')).toEqual({
+      connectionString: 'postgres://localhost/db',
+    });
+  });
+
+  it('refuses bad options with an error naming them', () => {
+    const cases: [string, RegExp][] = [
+      ['postgres://h/db?schema=1abc', /schema: "1abc" is not a valid schema name/],
+      ['postgres://h/db?schema=a;drop', /schema: "a;drop" is not a valid schema name/],
+      ['postgres://h/db?pool=0', /invalid pool="0"/],
+      ['postgres://h/db?pool=many', /invalid pool="many"/],
+      ['postgres://h/db?prepare=yes', /invalid prepare="yes" \(expected true or false\)/],
+      ['postgres://h/db?connectTimeoutMs=-1', /invalid connectTimeoutMs="-1"/],
+    ];
+    for (const [url, message] of cases) {
+      expect(() => parsePostgresUrl(url), url).toThrow(ValidationError);
+      expect(() => parsePostgresUrl(url), url).toThrow(message);
+    }
+  });
+
+  it('prints its migrations without a server (fila migrate --print)', async () => {
+    const store = await openStore('postgres://nobody@127.0.0.1:1/none?schema=billing', { migrate: false });
+    const [first] = store.migrations();
+    expect(first).toMatchObject({ version: 1, name: 'init' });
+    expect(first!.sql).toMatch(/CREATE TABLE "billing"\.jobs/);
+    expect(first!.sql).not.toMatch(/\{schema\}/);
+    await store.close();
+  });
+
+  it('an unreachable server fails fast with StoreUnavailableError, naming the server but not the password', async () => {
+    const started = Date.now();
+    const error = await Promise.resolve(openStore('postgres://app:hunter2@127.0.0.1:1/db')).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toMatch(/127\.0\.0\.1:1/);
+    expect((error as Error).message).not.toMatch(/hunter2/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe.skipIf(skip)('PostgreSQL store on a server', () => {
+  it('records its migrations in its schema, applied once by processes opening it together', async () => {
+    const schema = `fila_spec_${process.pid}_${++n}`;
+    const url = urlFor(schema);
+    const stores = await Promise.all(Array.from({ length: 4 }, () => open(url)));
+    const db = new pg.Client({ connectionString: POSTGRES_URL });
+    await db.connect();
+    cleanups.push(() => db.end());
+    const rows = await db.query(`SELECT version, name FROM ${schema}.migrations`);
+    expect(rows.rows).toEqual([{ version: 1, name: 'init' }]);
+    expect((await stores[0]!.migrate()).applied).toEqual([]);
+  });
+
+  it('refuses to run against a schema newer than it knows', async () => {
+    const schema = `fila_spec_${process.pid}_${++n}`;
+    const url = urlFor(schema);
+    await (await open(url)).close();
+    const db = new pg.Client({ connectionString: POSTGRES_URL });
+    await db.connect();
+    cleanups.push(() => db.end());
+    await db.query(`INSERT INTO ${schema}.migrations (version, name) VALUES (999, 'from the future')`);
+    const error = await Promise.resolve(openStore(url)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SchemaVersionError);
+    expect((error as Error).message).toMatch(/version 999, newer than this Fila knows/);
+  });
+
+  it('keeps applications in different schemas of one database apart', async () => {
+    const a = createFila({ store: urlFor(`fila_spec_${process.pid}_${++n}`) });
+    const b = createFila({ store: urlFor(`fila_spec_${process.pid}_${++n}`) });
+    cleanups.unshift(
+      () => a.close(),
+      () => b.close(),
+    );
+    const job = await a.enqueue('noop', { app: 'a' });
+    expect(await a.getJob(job.id)).toMatchObject({ payload: { app: 'a' } });
+    expect(await b.getJob(job.id)).toBeNull();
+    expect((await b.listJobs()).jobs).toEqual([]);
+  });
+
+  it('postgresql:// works like postgres://, and the tx option takes only a client', async () => {
+    const url = urlFor(`fila_spec_${process.pid}_${++n}`).replace(/^postgres:/, 'postgresql:');
+    const fila = createFila({ store: url });
+    cleanups.unshift(() => fila.close());
+    const store = await fila.store();
+    expect(store.kind).toBe('postgres');
+    expect(store.capabilities).toEqual({ crossProcessWake: true, transactions: true });
+    await expect(fila.enqueue('noop', {}, { tx: 42 })).rejects.toThrow(/tx: expected the pg client/);
+  });
+});
