@@ -6,7 +6,12 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFila } from '../../src/client/fila.js';
-import { SchemaVersionError, StoreUnavailableError, ValidationError } from '../../src/core/errors.js';
+import {
+  DuplicateJobError,
+  SchemaVersionError,
+  StoreUnavailableError,
+  ValidationError,
+} from '../../src/core/errors.js';
 import type { Store } from '../../src/core/store.js';
 import { dropStore, openStore } from '../../src/stores/open.js';
 import { parsePostgresUrl } from '../../src/stores/postgres/url.js';
@@ -125,6 +130,33 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     expect(await a.getJob(job.id)).toMatchObject({ payload: { app: 'a' } });
     expect(await b.getJob(job.id)).toBeNull();
     expect((await b.listJobs()).jobs).toEqual([]);
+  });
+
+  it('a batch refused inside the application transaction leaves it usable and inserts nothing', async () => {
+    const fila = createFila({ store: urlFor(`fila_spec_${process.pid}_${++n}`) });
+    cleanups.unshift(() => fila.close());
+    await fila.store();
+    const held = await fila.enqueue('noop', {}, { key: 'once' });
+    const app = new pg.Client({ connectionString: POSTGRES_URL });
+    await app.connect();
+    cleanups.push(() => app.end());
+    await app.query('BEGIN');
+    const mine = await fila.enqueue('noop', { step: 1 }, { tx: app });
+    const refused = await fila
+      .enqueueMany(
+        [
+          { task: 'noop', payload: { step: 2 } },
+          { task: 'noop', payload: {}, options: { key: 'once', dedup: 'reject' } },
+        ],
+        { tx: app },
+      )
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DuplicateJobError);
+    expect((refused as DuplicateJobError).existingId).toBe(held.id);
+    expect((await app.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    await app.query('COMMIT');
+    const jobs = (await fila.listJobs({ order: 'asc' })).jobs;
+    expect(jobs.map((j) => j.id)).toEqual([held.id, mine.id]);
   });
 
   it('postgresql:// works like postgres://, and the tx option takes only a client', async () => {
