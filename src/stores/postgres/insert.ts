@@ -21,7 +21,7 @@ export interface InsertStatements {
 }
 
 /** Most rows per insert statement (bounds one statement's memory on the server). */
-const CHUNK = 5000;
+export const INSERT_CHUNK = 5000;
 
 const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
 /** Durations and instants go to bigint columns: whole milliseconds. */
@@ -35,8 +35,8 @@ export async function insertJobs(run: Run, sql: InsertStatements, jobs: NewJob[]
     if (job.key === null) plain.push(i);
     else results[i] = await insertKeyed(run, sql, job);
   }
-  for (let start = 0; start < plain.length; start += CHUNK) {
-    const chunk = plain.slice(start, start + CHUNK);
+  for (let start = 0; start < plain.length; start += INSERT_CHUNK) {
+    const chunk = plain.slice(start, start + INSERT_CHUNK);
     const n = chunk.length;
     const cols = Array.from({ length: 12 }, () => new Array<unknown>(n));
     for (let k = 0; k < n; k++) {

@@ -32,23 +32,21 @@ export class NotifyListener {
   private pendingJobs = false;
   private pendingEvents = false;
   private flushScheduled = false;
-  /** Resolves once the first LISTEN is in place (or failed). */
-  ready: Promise<void> = Promise.resolve();
+  /** Grows on every start and stop: a connection opened for an earlier generation is closed at once. */
+  private generation = 0;
 
   constructor(private readonly options: ListenerOptions) {}
-
-  get connected(): boolean {
-    return this.client !== undefined;
-  }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.ready = this.connect();
+    this.generation++;
+    void this.connect();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.generation++;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const client = this.client;
@@ -57,6 +55,7 @@ export class NotifyListener {
   }
 
   private async connect(): Promise<void> {
+    const generation = this.generation;
     const client = new pg.Client({
       connectionString: this.options.connectionString,
       connectionTimeoutMillis: this.options.connectTimeoutMs,
@@ -69,7 +68,7 @@ export class NotifyListener {
       if (error) this.options.onError?.(error);
       if (this.client === client) this.client = undefined;
       client.end().catch(() => {});
-      this.reconnectLater();
+      if (generation === this.generation) this.reconnectLater();
     };
     client.on('error', onLost);
     client.on('end', () => onLost());
@@ -81,7 +80,7 @@ export class NotifyListener {
       onLost(e);
       return;
     }
-    if (!this.running || lost) {
+    if (!this.running || lost || generation !== this.generation) {
       await client.end().catch(() => {});
       return;
     }
@@ -94,11 +93,12 @@ export class NotifyListener {
 
   private reconnectLater(): void {
     if (!this.running || this.retryTimer) return;
+    const generation = this.generation;
     this.retryDelayMs = Math.min(this.retryDelayMs ? this.retryDelayMs * 2 : 100, 5000);
     const delay = this.retryDelayMs * (0.75 + Math.random() * 0.5);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      if (this.running) this.ready = this.connect();
+      if (this.running && generation === this.generation) void this.connect();
     }, delay);
   }
 

@@ -44,7 +44,7 @@ import type {
 } from '../../core/store.js';
 import { Db } from './db.js';
 import { mapError } from './errors.js';
-import { insertJobs, type InsertStatements, type Run } from './insert.js';
+import { INSERT_CHUNK, insertJobs, type InsertStatements, type Run } from './insert.js';
 import { NotifyListener } from './listener.js';
 import { applyMigrations, migrationsFor } from './migrate.js';
 import { Operations } from './operations.js';
@@ -168,11 +168,6 @@ export class PostgresStore implements Store {
     };
   }
 
-  /** Resolves once the LISTEN connection is up (or has failed and is retrying). For tests. */
-  listening(): Promise<void> {
-    return this.listener.ready;
-  }
-
   private wake(): void {
     notify(this.listeners);
   }
@@ -182,9 +177,10 @@ export class PostgresStore implements Store {
   async jobInsertMany(params: { jobs: NewJob[]; tx?: unknown }): Promise<InsertResult[]> {
     const jobs = params.jobs;
     if (jobs.length === 0) return [];
-    const keyed = jobs.some((j) => j.key !== null);
-    if (params.tx !== undefined) return this.insertInTransaction(foreignRun(params.tx), jobs, keyed);
-    const results = keyed
+    // Several statements (dedup keys, or more rows than one statement takes) need a transaction.
+    const several = jobs.length > INSERT_CHUNK || jobs.some((j) => j.key !== null);
+    if (params.tx !== undefined) return this.insertInTransaction(foreignRun(params.tx), jobs, several);
+    const results = several
       ? await this.db.transaction((client) =>
           insertJobs(
             async (text, values) => (await client.query(this.db.config(text, values))).rows,
@@ -203,8 +199,8 @@ export class PostgresStore implements Store {
    * visible when the application commits, and vanish if it rolls back. A batch of several statements
    * runs inside a savepoint, so a refused batch (DuplicateJobError) leaves the transaction usable.
    */
-  private async insertInTransaction(run: Run, jobs: NewJob[], keyed: boolean): Promise<InsertResult[]> {
-    if (!keyed) {
+  private async insertInTransaction(run: Run, jobs: NewJob[], several: boolean): Promise<InsertResult[]> {
+    if (!several) {
       try {
         return await insertJobs(run, this.insertSql, jobs);
       } catch (e) {
