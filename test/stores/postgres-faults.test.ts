@@ -81,6 +81,39 @@ describe.skipIf(skip)('postgres store with real processes', () => {
     expect((await fila.listJobs({})).jobs).toHaveLength(1);
   }, 30_000);
 
+  it('a dropped LISTEN connection comes back on its own, and wake-ups flow again', async () => {
+    const url = freshUrl();
+    const schema = new URL(url).searchParams.get('schema')!;
+    const fila = client(url);
+    const other = client(url); // another store object: its NOTIFYs reach the worker only through the server
+    const ran: string[] = [];
+    const task = defineTask({ name: 'ping', handler: (_p, ctx) => void ran.push(ctx.job.id) });
+    const worker = fila.worker({ tasks: [task], pollInterval: '60s', handleSignals: false });
+    await worker.start();
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+    const listening = () =>
+      admin.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE query = $1 AND pid <> pg_backend_pid()',
+        [`LISTEN "fila:${schema}"`],
+      );
+    const first = await waitFor(async () => (await listening()).rows[0]?.pid, 'the LISTEN connection');
+    await admin.query('SELECT pg_terminate_backend($1)', [first]);
+    const second = await waitFor(
+      async () => (await listening()).rows.find((r) => r.pid !== first)?.pid,
+      'a new LISTEN connection',
+      5000,
+    );
+    expect(second).not.toBe(first);
+    await sleep(100);
+    const job = await other.enqueue(task, null);
+    const at = Date.now();
+    await waitForState(fila, job.id, 'completed', 5000);
+    expect(Date.now() - at).toBeLessThan(1500);
+    expect(ran).toEqual([job.id]);
+  }, 30_000);
+
   it('kill -9 of one of three workers during a 10,000-job run: all complete, each exactly once', async () => {
     const url = freshUrl();
     const fila = client(url);
