@@ -184,6 +184,25 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     expect((await store.jobList({ filter: {}, limit: 10 })).jobs).toEqual([]);
   });
 
+  it('a statement left unanswered fails with StoreUnavailableError after queryTimeoutMs, and the store carries on', async () => {
+    const schema = `fila_spec_${process.pid}_${++n}`;
+    const fila = createFila({ store: urlFor(schema, { queryTimeoutMs: '500' }) });
+    cleanups.unshift(() => fila.close());
+    await fila.store();
+    const blocker = new pg.Client({ connectionString: POSTGRES_URL });
+    await blocker.connect();
+    cleanups.push(() => blocker.end());
+    await blocker.query('BEGIN');
+    await blocker.query(`LOCK TABLE ${schema}.jobs IN ACCESS EXCLUSIVE MODE`);
+    const started = Date.now();
+    const error = await fila.enqueue('noop', {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toMatch(/timeout/i);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await blocker.query('ROLLBACK');
+    expect((await fila.enqueue('noop', {})).state).toBe('queued');
+  });
+
   it('postgresql:// works like postgres://, and the tx option takes only a client', async () => {
     const url = urlFor(`fila_spec_${process.pid}_${++n}`).replace(/^postgres:/, 'postgresql:');
     const fila = createFila({ store: url });

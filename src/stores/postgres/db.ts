@@ -31,6 +31,8 @@ export interface DbOptions {
   poolSize: number;
   prepare: boolean;
   connectTimeoutMs: number;
+  /** How long a statement may go unanswered; its connection is then dropped. */
+  queryTimeoutMs: number;
   /** Close a connection after this many uses (undefined: never). */
   maxUses?: number;
   /** For messages: the URL with its password hidden. */
@@ -47,7 +49,9 @@ export class Db {
       max: options.poolSize,
       connectionTimeoutMillis: options.connectTimeoutMs,
       idleTimeoutMillis: 30_000,
+      query_timeout: options.queryTimeoutMs,
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       types,
       ...(options.maxUses ? { maxUses: options.maxUses } : {}),
     });

@@ -14,7 +14,7 @@ const UNAVAILABLE_CODES = new Set([
   'EAI_AGAIN',
 ]);
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|Client was closed|connection is closed|not queryable/i;
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end|Client was closed|connection is closed|not queryable|Query read timeout/i;
 
 /** Deadlocks and serialization failures: nothing was applied, the statement can simply run again. */
 export function isRetryable(e: unknown): boolean {

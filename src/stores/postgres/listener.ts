@@ -60,6 +60,7 @@ export class NotifyListener {
       connectionString: this.options.connectionString,
       connectionTimeoutMillis: this.options.connectTimeoutMs,
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     let lost = false;
     const onLost = (error?: unknown) => {

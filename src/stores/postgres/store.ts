@@ -107,6 +107,7 @@ export class PostgresStore implements Store {
       poolSize: options.poolSize ?? 10,
       prepare: options.prepare ?? true,
       connectTimeoutMs,
+      queryTimeoutMs: options.queryTimeoutMs ?? 60_000,
       label,
       ...(options.poolMaxUses ? { maxUses: options.poolMaxUses } : {}),
     });

@@ -9,6 +9,8 @@
  *   prepare           use named prepared statements (default true); `false` for poolers that cannot
  *                     track them (PgBouncer in transaction mode before 1.21, or max_prepared_statements=0)
  *   connectTimeoutMs  how long a call waits for a connection before StoreUnavailableError (default 10 s)
+ *   queryTimeoutMs    how long a statement may go unanswered before it fails with StoreUnavailableError
+ *                     and its connection is dropped (default 60 s; guards against silently dead peers)
  *   poolMaxUses       close a pooled connection after this many uses (default: never); 1 gives every
  *                     statement a fresh server session, as a transaction-mode pooler may (for tests)
  */
@@ -25,6 +27,8 @@ export interface PostgresStoreOptions {
   prepare?: boolean;
   /** How long to wait for a connection before failing with StoreUnavailableError. Default 10,000 ms. */
   connectTimeoutMs?: number;
+  /** How long a statement may go unanswered before it fails (its connection is dropped). Default 60,000 ms. */
+  queryTimeoutMs?: number;
   /** Close a pooled connection after this many uses. Default: never. */
   poolMaxUses?: number;
   /** Apply pending migrations when opening. Default true. */
@@ -69,6 +73,9 @@ export function parsePostgresUrl(url: string): PostgresStoreOptions {
     } else if (key === 'connectTimeoutMs') {
       if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(key, value, 'a positive integer');
       options.connectTimeoutMs = Number(value);
+    } else if (key === 'queryTimeoutMs') {
+      if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(key, value, 'a positive integer');
+      options.queryTimeoutMs = Number(value);
     } else if (key === 'poolMaxUses') {
       if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(key, value, 'a positive integer');
       options.poolMaxUses = Number(value);

@@ -4,8 +4,8 @@
  * When running as root, the server's commands run as the `postgres` user (initdb refuses root).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,14 +25,15 @@ export function findBinaries(): string | null {
   return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) ?? null;
 }
 
+/**
+ * Whether a server could listen on the port: binding is the real test (a client connection may hold the
+ * port as its local end, since 55432–55439 lie in Linux's ephemeral range; a connect probe misses that).
+ */
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
@@ -54,8 +55,13 @@ export class PrivateInstance {
     const result = root
       ? spawnSync('runuser', ['-u', 'postgres', '--', command, ...args], { encoding: 'utf8' })
       : spawnSync(command, args, { encoding: 'utf8' });
-    if (result.status !== 0)
-      throw new Error(`${tool} ${args.join(' ')} failed: ${result.stderr || result.stdout || result.error}`);
+    if (result.status !== 0) {
+      const log = join(this.dir, 'log');
+      const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-15).join('\n') : '';
+      throw new Error(
+        `${tool} ${args.join(' ')} failed: ${result.stderr || result.stdout || result.error}\n${tail}`,
+      );
+    }
   }
 
   async init(): Promise<void> {
@@ -65,14 +71,19 @@ export class PrivateInstance {
       chownSync(this.dir, uid, gid);
     }
     this.run('initdb', ['-D', join(this.dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync']);
+    // A port can be taken between the check and the start: try the next one then.
+    let lastError: unknown;
     for (let port = 55432; port <= 55439; port++) {
-      if (await portFree(port)) {
-        this.port = port;
-        break;
+      if (!(await portFree(port))) continue;
+      this.port = port;
+      try {
+        this.start();
+        return;
+      } catch (e) {
+        lastError = e;
       }
     }
-    if (!this.port) throw new Error('no free port in 55432-55439 for the private PostgreSQL instance');
-    this.start();
+    throw new Error(`could not start a private PostgreSQL on any port in 55432-55439: ${String(lastError)}`);
   }
 
   private options(): string {
