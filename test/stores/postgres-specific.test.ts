@@ -203,6 +203,38 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     expect((await fila.enqueue('noop', {})).state).toBe('queued');
   });
 
+  it('a bulk retry of two failed jobs holding the same dedup key retries one and leaves the other', async () => {
+    const store = await open(urlFor(`fila_spec_${process.pid}_${++n}`));
+    const fila = createFila({ store });
+    const failOne = async () => {
+      const { jobs } = await store.jobClaim({
+        queues: ['default'],
+        limit: 1,
+        leaseMs: 30_000,
+        workerId: 't',
+      });
+      await store.jobFailMany({
+        jobs: [
+          {
+            id: jobs[0]!.id,
+            token: jobs[0]!.token,
+            error: { name: 'Error', message: 'x' },
+            retryDelayMs: null,
+          },
+        ],
+      });
+      return jobs[0]!.id;
+    };
+    await fila.enqueue('noop', {}, { key: 'nightly' });
+    const first = await failOne();
+    await fila.enqueue('noop', {}, { key: 'nightly' }); // the key is free again once the first failed
+    const second = await failOne();
+    expect(second).not.toBe(first);
+    expect(await fila.retryMany({ state: 'failed' })).toEqual({ retried: 1 });
+    expect((await fila.getJob(first))!.state).toBe('queued');
+    expect((await fila.getJob(second))!.state).toBe('failed');
+  });
+
   it('postgresql:// works like postgres://, and the tx option takes only a client', async () => {
     const url = urlFor(`fila_spec_${process.pid}_${++n}`).replace(/^postgres:/, 'postgresql:');
     const fila = createFila({ store: url });

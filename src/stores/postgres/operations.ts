@@ -18,6 +18,12 @@ const fill = (template: string, slots: Record<string, string>) => {
   return text;
 };
 
+/** A unique constraint refused the statement (the driver's error is the cause of the store's). */
+function isUniqueViolation(e: unknown): boolean {
+  const cause = (e as { cause?: { code?: unknown } } | null)?.cause;
+  return cause?.code === '23505';
+}
+
 export class Operations {
   constructor(
     private readonly db: Db,
@@ -134,9 +140,31 @@ export class Operations {
       where: cond.where,
       channel: String(cond.values.length + 1),
     });
-    const rows = await this.db.query<{ id: string }>(text, [...cond.values, this.channel]);
-    if (rows.length) this.wake();
-    return { retried: rows.map((r) => r.id) };
+    let ids: string[];
+    try {
+      ids = (await this.db.query<{ id: string }>(text, [...cond.values, this.channel])).map((r) => r.id);
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      // Two of the targeted jobs hold the same dedup key (each failed while the other was not running):
+      // retry them one by one, so the first takes the key and the others stay where they are.
+      ids = await this.retryOneByOne(cond.where, cond.values);
+    }
+    if (ids.length) this.wake();
+    return { retried: ids };
+  }
+
+  private async retryOneByOne(where: string, values: unknown[]): Promise<string[]> {
+    const targets = await this.db.query<{ id: string }>(fill(this.sql.retryTargets, { where }), values);
+    const one = fill(this.sql.retry, { where: 'id = $1::uuid', channel: '2' });
+    const retried: string[] = [];
+    for (const { id } of targets) {
+      try {
+        retried.push(...(await this.db.query<{ id: string }>(one, [id, this.channel])).map((r) => r.id));
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e;
+      }
+    }
+    return retried;
   }
 
   async jobRemove(params: { ids: string[] }): Promise<{ removed: string[] }> {
