@@ -2,9 +2,11 @@
  * Inserting jobs: rows without a dedup key go in one statement per batch (columns as arrays, unnested
  * in order), rows with a key one by one through the unique index, applying the key's policy. Runs on
  * whatever `run` executes statements on: the pool (one autocommit statement), a transaction of the
- * store's, or the application's own transaction.
+ * store's, or the application's own transaction (`foreignRun` turns what the application passed as `tx`
+ * into such a runner, refusing what cannot be its transaction).
  */
-import { DuplicateJobError, FilaError } from '../../core/errors.js';
+import pg from 'pg';
+import { DuplicateJobError, FilaError, ValidationError } from '../../core/errors.js';
 import type { JobState } from '../../core/job.js';
 import type { InsertResult, NewJob } from '../../core/store.js';
 import { num, rowToJob, type JobRow } from './rows.js';
@@ -124,4 +126,25 @@ async function insertKeyed(run: Run, sql: InsertStatements, job: NewJob): Promis
     };
   }
   throw new FilaError('store_error', `dedup key "${job.key}" kept changing hands; try again`);
+}
+
+/** How statements run on an application's connection (transactional enqueue). */
+export function foreignRun(tx: unknown): Run {
+  const client = tx as { query?: unknown; connect?: unknown; totalCount?: unknown } | null;
+  if (tx instanceof pg.Pool || (client && typeof client.totalCount === 'number')) {
+    // Each query on a pool may run on a different connection: never inside the caller's transaction.
+    throw new ValidationError(
+      'tx: got a pg.Pool; pass the client your transaction runs on (const client = await pool.connect(); BEGIN; …)',
+    );
+  }
+  if (client && typeof client.query === 'function') {
+    const query = client.query as (text: string, values: unknown[]) => Promise<unknown>;
+    return async (text, values) => {
+      const result = await query.call(client, text, values);
+      return Array.isArray(result) ? result : ((result as { rows?: unknown[] })?.rows ?? []);
+    };
+  }
+  throw new ValidationError(
+    'tx: expected the pg client holding your open transaction (an object with query(text, values))',
+  );
 }

@@ -15,7 +15,6 @@
  * (synchronous_commit=on, the default, survives a server crash).
  */
 import pg from 'pg';
-import { ValidationError } from '../../core/errors.js';
 import { randomToken } from '../../core/ids.js';
 import type { Job, JobFilter } from '../../core/job.js';
 import type {
@@ -44,12 +43,13 @@ import type {
 } from '../../core/store.js';
 import { Db } from './db.js';
 import { mapError } from './errors.js';
-import { INSERT_CHUNK, insertJobs, type InsertStatements, type Run } from './insert.js';
+import { fenced, finished, type FencedRow } from './fencing.js';
+import { foreignRun, INSERT_CHUNK, insertJobs, type InsertStatements, type Run } from './insert.js';
 import { NotifyListener } from './listener.js';
 import { applyMigrations, migrationsFor } from './migrate.js';
 import { Operations } from './operations.js';
 import { Registry } from './registry.js';
-import { claimedFromTuples, num, parseLeaseToken } from './rows.js';
+import { claimedFromTuples, num } from './rows.js';
 import { statements } from './sql.gen.js';
 import { redactUrl, type PostgresStoreOptions } from './url.js';
 
@@ -513,75 +513,6 @@ export class PostgresStore implements Store {
   workerRemove(params: { id: string }): Promise<void> {
     return this.registry.workerRemove(params);
   }
-}
-
-interface FencedLease {
-  id: string;
-  token: string;
-  seq: number;
-  nonce: string;
-  /** `<nonce>.<seq>`, to match rows returned by a statement. */
-  key: string;
-}
-
-/** The leases of a batch with their parsed tokens, and the statement's array parameters. */
-function fenced(items: LeaseRef[]): { leases: FencedLease[]; seqs: number[]; tokens: string[] } {
-  const leases: FencedLease[] = new Array(items.length);
-  const seqs: number[] = new Array(items.length);
-  const tokens: string[] = new Array(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
-    const parsed = parseLeaseToken(item.token);
-    // A malformed token matches no row (seq 0 does not exist): reported lost.
-    const seq = parsed?.seq ?? 0;
-    const nonce = parsed?.nonce ?? '';
-    leases[i] = { id: item.id, token: item.token, seq, nonce, key: `${nonce}.${seq}` };
-    seqs[i] = seq;
-    tokens[i] = nonce;
-  }
-  return { leases, seqs, tokens };
-}
-
-interface FencedRow {
-  seq: number;
-  token: string;
-  state: string;
-}
-
-/** Matches a fenced statement's rows ([seq, token, state, runAt]) to the batch's leases. */
-function finished(leases: FencedLease[], rows: [number, string, string, number][]): FinishResult {
-  const byKey = new Map<string, [number, string, string, number]>();
-  for (const r of rows) byKey.set(`${r[1]}.${num(r[0])}`, r);
-  const out: FinishResult = { done: [], lost: [] };
-  for (const lease of leases) {
-    const row = byKey.get(lease.key);
-    if (row) {
-      byKey.delete(lease.key); // a lease repeated in one batch is done once
-      out.done.push({ id: lease.id, token: lease.token, state: row[2] as never, runAt: num(row[3]) });
-    } else out.lost.push({ id: lease.id, token: lease.token });
-  }
-  return out;
-}
-
-/** How statements run on an application's connection (transactional enqueue). */
-function foreignRun(tx: unknown): Run {
-  const client = tx as { query?: unknown; connect?: unknown; totalCount?: unknown } | null;
-  if (tx instanceof pg.Pool || (client && typeof client.totalCount === 'number')) {
-    // Each query on a pool may run on a different connection: never inside the caller's transaction.
-    throw new ValidationError(
-      'tx: got a pg.Pool; pass the client your transaction runs on (const client = await pool.connect(); BEGIN; …)',
-    );
-  }
-  if (client && typeof client.query === 'function') {
-    const query = client.query as (text: string, values: unknown[]) => Promise<unknown>;
-    return async (text, values) => {
-      const result = await query.call(client, text, values);
-      return Array.isArray(result) ? result : ((result as { rows?: unknown[] })?.rows ?? []);
-    };
-  }
-  throw new ValidationError(
-    'tx: expected the pg client holding your open transaction (an object with query(text, values))',
-  );
 }
 
 /** Calls every listener; one listener's failure must not stop the others. */
