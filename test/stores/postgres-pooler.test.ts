@@ -3,7 +3,8 @@
  * no named prepared statements, and every statement (or transaction) on a fresh server session
  * (`poolMaxUses=1`), so anything that relied on session state (SET, prepared statements, temporary
  * tables, session locks) carried from one call to the next would fail here. LISTEN keeps its own
- * connection, as it must behind such a pooler (see docs/stores/postgres.md).
+ * connection, addressed with listenHost/listenPort as it would be past such a pooler (see
+ * docs/stores/postgres.md).
  */
 import pg from 'pg';
 import { dropStore } from '../../src/stores/open.js';
@@ -22,6 +23,9 @@ runStoreConformance({
     url.searchParams.set('prepare', 'false');
     url.searchParams.set('poolMaxUses', '1');
     url.searchParams.set('pool', '4');
+    // As behind a real pooler, LISTEN is sent to the server by its own host and port.
+    url.searchParams.set('listenHost', new URL(POSTGRES_URL).hostname);
+    url.searchParams.set('listenPort', new URL(POSTGRES_URL).port || '5432');
     return {
       url: url.toString(),
       cleanup: () => dropStore(url.toString()),

@@ -56,6 +56,11 @@ describe('PostgreSQL store URLs', () => {
     expect(parsePostgresUrl('postgres://localhost/db')).toEqual({
       connectionString: 'postgres://localhost/db',
     });
+    // LISTEN past a transaction-mode pooler, straight to the server.
+    expect(parsePostgresUrl('postgres://app@pgbouncer:6432/app?listenHost=db&listenPort=5432')).toEqual({
+      connectionString: 'postgres://app@pgbouncer:6432/app',
+      listenConnectionString: 'postgres://app@db:5432/app',
+    });
   });
 
   it('refuses bad options with an error naming them', () => {
@@ -66,6 +71,8 @@ describe('PostgreSQL store URLs', () => {
       ['postgres://h/db?pool=many', /invalid pool="many"/],
       ['postgres://h/db?prepare=yes', /invalid prepare="yes" \(expected true or false\)/],
       ['postgres://h/db?connectTimeoutMs=-1', /invalid connectTimeoutMs="-1"/],
+      ['postgres://h/db?listenPort=70000', /invalid listenPort="70000" \(expected a port number\)/],
+      ['postgres://h/db?listenHost=a%20b', /invalid listenHost="a b"/],
     ];
     for (const [url, message] of cases) {
       expect(() => parsePostgresUrl(url), url).toThrow(ValidationError);

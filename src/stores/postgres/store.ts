@@ -120,7 +120,7 @@ export class PostgresStore implements Store {
       channel: this.channel,
     };
     this.listener = new NotifyListener({
-      connectionString: options.connectionString,
+      connectionString: options.listenConnectionString ?? options.connectionString,
       channel: this.channel,
       connectTimeoutMs,
       onJobs: () => notify(this.listeners),

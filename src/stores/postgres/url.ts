@@ -11,6 +11,8 @@
  *   connectTimeoutMs  how long a call waits for a connection before StoreUnavailableError (default 10 s)
  *   queryTimeoutMs    how long a statement may go unanswered before it fails with StoreUnavailableError
  *                     and its connection is dropped (default 60 s; guards against silently dead peers)
+ *   listenHost, listenPort  where the LISTEN connection goes, when not where the pool goes (e.g. the
+ *                     server itself, while queries go through a transaction-mode PgBouncer)
  *   poolMaxUses       close a pooled connection after this many uses (default: never); 1 gives every
  *                     statement a fresh server session, as a transaction-mode pooler may (for tests)
  */
@@ -19,6 +21,8 @@ import { ValidationError } from '../../core/errors.js';
 export interface PostgresStoreOptions {
   /** Connection string for the driver, without Fila's parameters. */
   connectionString: string;
+  /** Connection string for the LISTEN connection. Default: `connectionString`. */
+  listenConnectionString?: string;
   /** Schema holding Fila's tables. Default `fila`. */
   schema?: string;
   /** Most connections in the query pool. Default 10. */
@@ -59,6 +63,8 @@ export function parsePostgresUrl(url: string): PostgresStoreOptions {
     throw new ValidationError(`store URL ${JSON.stringify(redactUrl(url))}: not a valid URL`);
   }
   const options: PostgresStoreOptions = { connectionString: '' };
+  let listenHost: string | undefined;
+  let listenPort: string | undefined;
   const bad = (key: string, value: string, expected: string) =>
     new ValidationError(`store URL: invalid ${key}=${JSON.stringify(value)} (expected ${expected})`);
   for (const [key, value] of [...parsed.searchParams]) {
@@ -76,6 +82,13 @@ export function parsePostgresUrl(url: string): PostgresStoreOptions {
     } else if (key === 'queryTimeoutMs') {
       if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(key, value, 'a positive integer');
       options.queryTimeoutMs = Number(value);
+    } else if (key === 'listenHost') {
+      if (!/^[A-Za-z0-9.:[\]_-]+$/.test(value)) throw bad(key, value, 'a host name or address');
+      listenHost = value;
+    } else if (key === 'listenPort') {
+      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535)
+        throw bad(key, value, 'a port number');
+      listenPort = value;
     } else if (key === 'poolMaxUses') {
       if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(key, value, 'a positive integer');
       options.poolMaxUses = Number(value);
@@ -83,5 +96,11 @@ export function parsePostgresUrl(url: string): PostgresStoreOptions {
     parsed.searchParams.delete(key);
   }
   options.connectionString = parsed.toString();
+  if (listenHost !== undefined || listenPort !== undefined) {
+    const listen = new URL(options.connectionString);
+    if (listenHost !== undefined) listen.hostname = listenHost;
+    if (listenPort !== undefined) listen.port = listenPort;
+    options.listenConnectionString = listen.toString();
+  }
   return options;
 }
