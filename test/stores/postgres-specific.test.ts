@@ -16,6 +16,8 @@ import { newId } from '../../src/core/ids.js';
 import type { NewJob, Store } from '../../src/core/store.js';
 import { dropStore, openStore } from '../../src/stores/open.js';
 import { parsePostgresUrl } from '../../src/stores/postgres/url.js';
+import { sleep, waitForState } from '../../src/testkit/harness.js';
+import { noop } from '../../src/testkit/tasks.js';
 import { POSTGRES_URL, unavailable } from '../helpers/services.js';
 
 const skip = await unavailable('postgres');
@@ -125,6 +127,19 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     const error = await Promise.resolve(openStore(url)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SchemaVersionError);
     expect((error as Error).message).toMatch(/version 999, newer than this Fila knows/);
+  });
+
+  it('a schema name of the longest length works, wake-ups included', async () => {
+    const schema = `fila_spec_${process.pid}_${++n}_`.padEnd(63, 'x');
+    const fila = createFila({ store: urlFor(schema) });
+    cleanups.unshift(() => fila.close());
+    const other = createFila({ store: urlFor(schema) });
+    cleanups.unshift(() => other.close());
+    const worker = fila.worker({ tasks: [noop], pollInterval: '60s', handleSignals: false });
+    await worker.start();
+    await sleep(300);
+    const job = await other.enqueue('noop', null);
+    await waitForState(fila, job.id, 'completed', 3000);
   });
 
   it('keeps applications in different schemas of one database apart', async () => {

@@ -99,7 +99,9 @@ export class PostgresStore implements Store {
 
   constructor(options: PostgresStoreOptions) {
     this.schema = options.schema ?? 'fila';
-    this.channel = `fila:${this.schema}`;
+    // Channel names are identifiers (at most 63 bytes): a long schema name is cut, and two schemas that
+    // share their first 58 characters then share a channel (spurious wake-ups only, never missed ones).
+    this.channel = `fila:${this.schema}`.slice(0, 63);
     const label = `PostgreSQL ${redactUrl(options.connectionString)} (schema ${this.schema})`;
     const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.db = new Db({
