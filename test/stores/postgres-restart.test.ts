@@ -1,6 +1,6 @@
 /**
  * PostgreSQL restarted under load, on a private server this test starts itself (initdb in a temporary
- * folder, its own port): `pg_ctl restart -m fast`, then a crash-like `-m immediate` stop and a start,
+ * folder, its own port and socket): `pg_ctl restart -m fast`, then a crash-like `-m immediate` stop and a start,
  * in the middle of a 10,000-job run with two worker processes and two producers still enqueuing.
  *
  * Outcomes: no accepted job is lost, none is completed twice, the workers and their LISTEN connections
@@ -32,7 +32,7 @@ describe.skipIf(!bin)('postgres store across server restarts', () => {
   beforeAll(async () => {
     server = new PrivateInstance(bin!);
     await server.init();
-    url = `${server.url}?schema=fila&connectTimeoutMs=3000`;
+    url = `${server.url}&schema=fila&connectTimeoutMs=3000`;
     fila = createFila({ store: url });
     await fila.store();
     db = new pg.Pool({ connectionString: server.url, max: 2 });

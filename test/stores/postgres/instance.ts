@@ -1,11 +1,12 @@
 /**
  * A private PostgreSQL server for tests that stop and restart it: initdb in a temporary folder, its own
- * port (the first free one in 55432–55439) and socket folder, so the shared server is never disturbed.
+ * port number, reached through a Unix socket in that folder only (no TCP listener), so the shared server
+ * is never disturbed and a restart never races other processes for a TCP port (55432-55439 lie in
+ * Linux's ephemeral range: while the server is down, any outgoing connection may take its port).
  * When running as root, the server's commands run as the `postgres` user (initdb refuses root).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,28 +26,18 @@ export function findBinaries(): string | null {
   return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) ?? null;
 }
 
-/**
- * Whether a server could listen on the port: binding is the real test (a client connection may hold the
- * port as its local end, since 55432–55439 lie in Linux's ephemeral range; a connect probe misses that).
- */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 export class PrivateInstance {
   readonly dir: string;
-  port = 0;
+  /** The socket's port number (`.s.PGSQL.<port>` in the folder). */
+  readonly port = 55432;
 
   constructor(private readonly bin: string) {
     this.dir = mkdtempSync(join(tmpdir(), 'fila-pg-'));
   }
 
+  /** The server's URL (over the Unix socket); add parameters with `&`. */
   get url(): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+    return `postgres://postgres@localhost:${this.port}/postgres?host=${encodeURIComponent(this.dir)}`;
   }
 
   private run(tool: string, args: string[]): void {
@@ -71,23 +62,11 @@ export class PrivateInstance {
       chownSync(this.dir, uid, gid);
     }
     this.run('initdb', ['-D', join(this.dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync']);
-    // A port can be taken between the check and the start: try the next one then.
-    let lastError: unknown;
-    for (let port = 55432; port <= 55439; port++) {
-      if (!(await portFree(port))) continue;
-      this.port = port;
-      try {
-        this.start();
-        return;
-      } catch (e) {
-        lastError = e;
-      }
-    }
-    throw new Error(`could not start a private PostgreSQL on any port in 55432-55439: ${String(lastError)}`);
+    this.start();
   }
 
   private options(): string {
-    return `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c max_connections=60`;
+    return `-p ${this.port} -k ${this.dir} -c listen_addresses='' -c max_connections=60`;
   }
 
   start(): void {
