@@ -37,6 +37,6 @@ export type { Duration } from './core/duration.js';
 export type { FilaEvents } from './core/event-map.js';
 export * from './core/errors.js';
 export type * from './core/store.js';
-export { openStore, dropStore, DEFAULT_STORE_URL } from './stores/open.js';
+export { openStore, DEFAULT_STORE_URL } from './stores/open.js';
 export { SqliteStore } from './stores/sqlite/store.js';
 export type { SqliteStoreOptions } from './stores/sqlite/store.js';

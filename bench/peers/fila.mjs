@@ -1,10 +1,11 @@
 // Fila adapter for the peer benchmark harness (../shared/bench/peers): same workloads, same session.
 // Installed into the harness by run.sh (adapters/fila.mjs, with node_modules/fila linked to this repo).
 //
-// Store: FILA_BENCH_STORE, default a SQLite file in FILA_BENCH_DIR (default /tmp/fila-peer-bench).
+// Store: FILA_BENCH_STORE, default a SQLite file in FILA_BENCH_DIR (default /tmp/fila-peer-bench); a
+// postgres:// or redis:// URL runs Fila on that server, its schema or key prefix emptied before each run.
 // Fila's defaults everywhere; the profiles only set the worker's concurrency (10 like the peers'
 // default profiles, 100 for "tuned").
-import { createFila, defineTask, dropStore } from 'fila';
+import { createFila, defineTask } from 'fila';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { QUEUE } from '../common.mjs';
@@ -26,7 +27,12 @@ export default {
     if (STORE.startsWith('sqlite://')) {
       rmSync(DIR, { recursive: true, force: true });
       mkdirSync(DIR, { recursive: true });
-    } else await dropStore(STORE); // a Redis prefix or PostgreSQL schema of an earlier run
+    } else {
+      // A PostgreSQL schema or Redis key prefix: start each run empty. dropStore is internal (not in
+      // the package's exports), so it is loaded next to the package's entry point.
+      const { dropStore } = await import(new URL('./stores/open.js', import.meta.resolve('fila')).href);
+      await dropStore(STORE);
+    }
     const fila = createFila({ store: STORE });
     await fila.store(); // creates and migrates
     await fila.close();

@@ -3,7 +3,7 @@
  *   sqlite://.fila/fila.db         relative path
  *   sqlite:///var/lib/app/fila.db  absolute path
  *   sqlite://jobs.db?synchronous=full
- *   postgres://user@host:5432/db?schema=fila
+ *   postgres://user@host:5432/db?schema=fila   (also postgresql://; see stores/postgres/url.ts)
  *   redis://host:6379/0?prefix=fila
  * The SQLite store opens synchronously (it is the default and supports transactional enqueue from
  * the first call); other stores are loaded on demand, so their drivers load only when used.
@@ -47,12 +47,15 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store | 
   if (typeof url !== 'string') throw new ValidationError('store: expected a store URL or a Store object');
   if (url.startsWith('sqlite://'))
     return new SqliteStore({ ...parseSqliteUrl(url), migrate: options.migrate ?? true });
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    return import('./postgres/index.js').then((m) => m.openPostgresStore(url, options));
+  }
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     return import('./redis/index.js').then((m) => m.openRedisStore(url, options));
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
   throw new ValidationError(
-    `store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: unsupported scheme ${scheme ? `"${scheme}"` : '(none)'}; use sqlite://path/to/file.db or redis://host:6379/0`,
+    `store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: unsupported scheme ${scheme ? `"${scheme}"` : '(none)'}; use sqlite://path/to/file.db, postgres://user@host:5432/db or redis://host:6379/0`,
   );
 }
 

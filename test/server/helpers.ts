@@ -1,6 +1,7 @@
 /**
- * A Fila server on a fresh SQLite store for one test, with tokens for every role (and tenant-scoped
- * ones), plus a minimal SSE reader.
+ * A Fila server on a fresh store for one test file, with tokens for every role (and tenant-scoped
+ * ones), plus a minimal SSE reader. The server suites run once per store in serverStores(): SQLite
+ * always, PostgreSQL and Redis when their servers are reachable (test/helpers/services.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,39 @@ import { join } from 'node:path';
 import { createFila, type Fila } from '../../src/index.js';
 import type { Role } from '../../src/core/store.js';
 import { createServer, createToken, type FilaServer } from '../../src/server/index.js';
+import { dropStore } from '../../src/stores/open.js';
+import { POSTGRES_URL, REDIS_URL, unavailable } from '../helpers/services.js';
+
+export type StoreKind = 'sqlite' | 'postgres' | 'redis';
+
+/** The stores whose server suites run here: the stores Fila has, minus unreachable servers. */
+const IMPLEMENTED: StoreKind[] = ['sqlite', 'postgres'];
+
+export async function serverStores(): Promise<StoreKind[]> {
+  const kinds: StoreKind[] = [];
+  for (const kind of IMPLEMENTED) {
+    if (kind === 'sqlite' || (await unavailable(kind)) === undefined) kinds.push(kind);
+  }
+  return kinds;
+}
+
+/** A fresh, empty namespace on `kind`, and how to delete it. */
+function freshStore(kind: StoreKind): { url: string; drop: () => Promise<void> } {
+  const tag = `srv_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  if (kind === 'postgres') {
+    const url = `${POSTGRES_URL}?schema=fila_${tag}`;
+    return { url, drop: () => dropStore(url) };
+  }
+  if (kind === 'redis') {
+    const url = `${REDIS_URL}?prefix=fila_${tag}`;
+    return { url, drop: () => dropStore(url) };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'fila-server-'));
+  return {
+    url: `sqlite://${join(dir, 'fila.db')}`,
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
 
 export interface ServerFixture {
   url: string;
@@ -23,9 +57,8 @@ export interface ServerFixture {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<ServerFixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'fila-server-'));
-  const storeUrl = `sqlite://${join(dir, 'fila.db')}`;
+export async function startServer(kind: StoreKind = 'sqlite'): Promise<ServerFixture> {
+  const { url: storeUrl, drop } = freshStore(kind);
   const fila = createFila({ store: storeUrl });
   const store = await fila.store();
   const make = async (role: Role, tenant: string | null = null) =>
@@ -60,7 +93,7 @@ export async function startServer(): Promise<ServerFixture> {
     async close() {
       await server.close();
       await fila.close({ grace: 0 });
-      rmSync(dir, { recursive: true, force: true });
+      await drop();
     },
   };
 }

@@ -1,0 +1,55 @@
+/**
+ * Fenced batches: the leases of a batch with their parsed tokens (`<nonce>.<seq>`), sent to a statement
+ * as arrays, and the statement's rows matched back to them by token and seq. A lease that matched no
+ * row was stale: nothing was changed for it.
+ */
+import type { FinishResult, LeaseRef } from '../../core/store.js';
+import { num, parseLeaseToken } from './rows.js';
+
+export interface FencedLease {
+  id: string;
+  token: string;
+  seq: number;
+  nonce: string;
+  /** `<nonce>.<seq>`, to match rows returned by a statement. */
+  key: string;
+}
+
+/** The leases of a batch with their parsed tokens, and the statement's array parameters. */
+export function fenced(items: LeaseRef[]): { leases: FencedLease[]; seqs: number[]; tokens: string[] } {
+  const leases: FencedLease[] = new Array(items.length);
+  const seqs: number[] = new Array(items.length);
+  const tokens: string[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const parsed = parseLeaseToken(item.token);
+    // A malformed token matches no row (seq 0 does not exist): reported lost.
+    const seq = parsed?.seq ?? 0;
+    const nonce = parsed?.nonce ?? '';
+    leases[i] = { id: item.id, token: item.token, seq, nonce, key: `${nonce}.${seq}` };
+    seqs[i] = seq;
+    tokens[i] = nonce;
+  }
+  return { leases, seqs, tokens };
+}
+
+export interface FencedRow {
+  seq: number;
+  token: string;
+  state: string;
+}
+
+/** Matches a fenced statement's rows ([seq, token, state, runAt]) to the batch's leases. */
+export function finished(leases: FencedLease[], rows: [number, string, string, number][]): FinishResult {
+  const byKey = new Map<string, [number, string, string, number]>();
+  for (const r of rows) byKey.set(`${r[1]}.${num(r[0])}`, r);
+  const out: FinishResult = { done: [], lost: [] };
+  for (const lease of leases) {
+    const row = byKey.get(lease.key);
+    if (row) {
+      byKey.delete(lease.key); // a lease repeated in one batch is done once
+      out.done.push({ id: lease.id, token: lease.token, state: row[2] as never, runAt: num(row[3]) });
+    } else out.lost.push({ id: lease.id, token: lease.token });
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * PostgreSQL store URLs: a libpq-style connection URL plus Fila's own parameters, which are taken out
+ * before the rest is handed to the driver (so `sslmode=…`, `application_name=…` and the like still work):
+ *
+ *   postgres://user:pass@host:5432/db?schema=fila&pool=10&prepare=true&connectTimeoutMs=10000
+ *
+ *   schema            schema holding Fila's tables (default `fila`); several apps can share a database
+ *   pool              most connections the store opens for queries (default 10); LISTEN uses one more
+ *   prepare           use named prepared statements (default true); `false` for poolers that cannot
+ *                     track them (PgBouncer in transaction mode before 1.21, or max_prepared_statements=0)
+ *   connectTimeoutMs  how long a call waits for a connection before StoreUnavailableError (default 10 s)
+ *   queryTimeoutMs    how long a statement may go unanswered before it fails with StoreUnavailableError
+ *                     and its connection is dropped (default 60 s; guards against silently dead peers)
+ *   listenHost, listenPort  where the LISTEN connection goes, when not where the pool goes (e.g. the
+ *                     server itself, while queries go through a transaction-mode PgBouncer)
+ *   poolMaxUses       close a pooled connection after this many uses (default: never); 1 gives every
+ *                     statement a fresh server session, as a transaction-mode pooler may (for tests)
+ */
+import { ValidationError } from '../../core/errors.js';
+
+export interface PostgresStoreOptions {
+  /** Connection string for the driver, without Fila's parameters. */
+  connectionString: string;
+  /** Connection string for the LISTEN connection. Default: `connectionString`. */
+  listenConnectionString?: string;
+  /** Schema holding Fila's tables. Default `fila`. */
+  schema?: string;
+  /** Most connections in the query pool. Default 10. */
+  poolSize?: number;
+  /** Named prepared statements. Default true. */
+  prepare?: boolean;
+  /** How long to wait for a connection before failing with StoreUnavailableError. Default 10,000 ms. */
+  connectTimeoutMs?: number;
+  /** How long a statement may go unanswered before it fails (its connection is dropped). Default 60,000 ms. */
+  queryTimeoutMs?: number;
+  /** Close a pooled connection after this many uses. Default: never. */
+  poolMaxUses?: number;
+  /** Apply pending migrations when opening. Default true. */
+  migrate?: boolean;
+}
+
+const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export function checkSchemaName(schema: string): string {
+  if (!SCHEMA.test(schema)) {
+    throw new ValidationError(
+      `schema: ${JSON.stringify(schema)} is not a valid schema name (letters, digits and _, not starting with a digit, at most 63)`,
+    );
+  }
+  return schema;
+}
+
+/** A URL with its password hidden, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/:]*):[^@/]*@/, '//$1:***@');
+}
+
+export function parsePostgresUrl(url: string): PostgresStoreOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ValidationError(`store URL ${JSON.stringify(redactUrl(url))}: not a valid URL`);
+  }
+  const options: PostgresStoreOptions = { connectionString: '' };
+  let listenHost: string | undefined;
+  let listenPort: string | undefined;
+  const bad = (key: string, value: string, expected: string) =>
+    new ValidationError(`store URL: invalid ${key}=${JSON.stringify(value)} (expected ${expected})`);
+  for (const [key, value] of [...parsed.searchParams]) {
+    if (key === 'schema') options.schema = checkSchemaName(value);
+    else if (key === 'pool') {
+      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000)
+        throw bad(key, value, 'an integer from 1 to 1000');
+      options.poolSize = Number(value);
+    } else if (key === 'prepare') {
+      if (value !== 'true' && value !== 'false') throw bad(key, value, 'true or false');
+      options.prepare = value === 'true';
+    } else if (key === 'connectTimeoutMs') {
+      if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(key, value, 'a positive integer');
+      options.connectTimeoutMs = Number(value);
+    } else if (key === 'queryTimeoutMs') {
+      if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(key, value, 'a positive integer');
+      options.queryTimeoutMs = Number(value);
+    } else if (key === 'listenHost') {
+      if (!/^[A-Za-z0-9.:[\]_-]+$/.test(value)) throw bad(key, value, 'a host name or address');
+      listenHost = value;
+    } else if (key === 'listenPort') {
+      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535)
+        throw bad(key, value, 'a port number');
+      listenPort = value;
+    } else if (key === 'poolMaxUses') {
+      if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(key, value, 'a positive integer');
+      options.poolMaxUses = Number(value);
+    } else continue;
+    parsed.searchParams.delete(key);
+  }
+  options.connectionString = parsed.toString();
+  if (listenHost !== undefined || listenPort !== undefined) {
+    const listen = new URL(options.connectionString);
+    if (listenHost !== undefined) listen.hostname = listenHost;
+    if (listenPort !== undefined) listen.port = listenPort;
+    options.listenConnectionString = listen.toString();
+  }
+  return options;
+}

@@ -1,0 +1,269 @@
+/**
+ * What only the PostgreSQL store does: URLs and their options, migrations recorded in the schema (once,
+ * even when several processes open it together), refusing a newer schema, schemas side by side in one
+ * database, errors naming the bad input, and a server that cannot be reached.
+ */
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFila } from '../../src/client/fila.js';
+import {
+  DuplicateJobError,
+  SchemaVersionError,
+  StoreUnavailableError,
+  ValidationError,
+} from '../../src/core/errors.js';
+import { newId } from '../../src/core/ids.js';
+import type { NewJob, Store } from '../../src/core/store.js';
+import { dropStore, openStore } from '../../src/stores/open.js';
+import { parsePostgresUrl } from '../../src/stores/postgres/url.js';
+import { sleep, waitForState } from '../../src/testkit/harness.js';
+import { noop } from '../../src/testkit/tasks.js';
+import { POSTGRES_URL, unavailable } from '../helpers/services.js';
+
+const skip = await unavailable('postgres');
+let n = 0;
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c().catch(() => {});
+});
+
+function urlFor(schema: string, extra: Record<string, string> = {}): string {
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set('schema', schema);
+  for (const [k, v] of Object.entries(extra)) url.searchParams.set(k, v);
+  const text = url.toString();
+  cleanups.push(() => dropStore(text));
+  return text;
+}
+
+async function open(url: string): Promise<Store> {
+  const store = await openStore(url);
+  cleanups.unshift(() => store.close());
+  return store;
+}
+
+describe('PostgreSQL store URLs', () => {
+  it("takes Fila's options out of the URL and leaves the driver's", () => {
+    expect(
+      parsePostgresUrl(
+        'postgresql://app:secret@db.internal:6432/jobs?schema=billing&pool=25&prepare=false&connectTimeoutMs=2500&sslmode=require',
+      ),
+    ).toEqual({
+      connectionString: 'postgresql://app:secret@db.internal:6432/jobs?sslmode=require',
+      schema: 'billing',
+      poolSize: 25,
+      prepare: false,
+      connectTimeoutMs: 2500,
+    });
+    expect(parsePostgresUrl('postgres://localhost/db')).toEqual({
+      connectionString: 'postgres://localhost/db',
+    });
+    // LISTEN past a transaction-mode pooler, straight to the server.
+    expect(parsePostgresUrl('postgres://app@pgbouncer:6432/app?listenHost=db&listenPort=5432')).toEqual({
+      connectionString: 'postgres://app@pgbouncer:6432/app',
+      listenConnectionString: 'postgres://app@db:5432/app',
+    });
+  });
+
+  it('refuses bad options with an error naming them', () => {
+    const cases: [string, RegExp][] = [
+      ['postgres://h/db?schema=1abc', /schema: "1abc" is not a valid schema name/],
+      ['postgres://h/db?schema=a;drop', /schema: "a;drop" is not a valid schema name/],
+      ['postgres://h/db?pool=0', /invalid pool="0"/],
+      ['postgres://h/db?pool=many', /invalid pool="many"/],
+      ['postgres://h/db?prepare=yes', /invalid prepare="yes" \(expected true or false\)/],
+      ['postgres://h/db?connectTimeoutMs=-1', /invalid connectTimeoutMs="-1"/],
+      ['postgres://h/db?listenPort=70000', /invalid listenPort="70000" \(expected a port number\)/],
+      ['postgres://h/db?listenHost=a%20b', /invalid listenHost="a b"/],
+    ];
+    for (const [url, message] of cases) {
+      expect(() => parsePostgresUrl(url), url).toThrow(ValidationError);
+      expect(() => parsePostgresUrl(url), url).toThrow(message);
+    }
+  });
+
+  it('prints its migrations without a server (fila migrate --print)', async () => {
+    const store = await openStore('postgres://nobody@127.0.0.1:1/none?schema=billing', { migrate: false });
+    const [first] = store.migrations();
+    expect(first).toMatchObject({ version: 1, name: 'init' });
+    expect(first!.sql).toMatch(/CREATE TABLE "billing"\.jobs/);
+    expect(first!.sql).not.toMatch(/\{schema\}/);
+    await store.close();
+  });
+
+  it('an unreachable server fails fast with StoreUnavailableError, naming the server but not the password', async () => {
+    const started = Date.now();
+    const error = await Promise.resolve(openStore('postgres://app:hunter2@127.0.0.1:1/db')).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toMatch(/127\.0\.0\.1:1/);
+    expect((error as Error).message).not.toMatch(/hunter2/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe.skipIf(skip)('PostgreSQL store on a server', () => {
+  it('records its migrations in its schema, applied once by processes opening it together', async () => {
+    const schema = `fila_spec_${process.pid}_${++n}`;
+    const url = urlFor(schema);
+    const stores = await Promise.all(Array.from({ length: 4 }, () => open(url)));
+    const db = new pg.Client({ connectionString: POSTGRES_URL });
+    await db.connect();
+    cleanups.push(() => db.end());
+    const rows = await db.query(`SELECT version, name FROM ${schema}.migrations`);
+    expect(rows.rows).toEqual([{ version: 1, name: 'init' }]);
+    expect((await stores[0]!.migrate()).applied).toEqual([]);
+  });
+
+  it('refuses to run against a schema newer than it knows', async () => {
+    const schema = `fila_spec_${process.pid}_${++n}`;
+    const url = urlFor(schema);
+    await (await open(url)).close();
+    const db = new pg.Client({ connectionString: POSTGRES_URL });
+    await db.connect();
+    cleanups.push(() => db.end());
+    await db.query(`INSERT INTO ${schema}.migrations (version, name) VALUES (999, 'from the future')`);
+    const error = await Promise.resolve(openStore(url)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SchemaVersionError);
+    expect((error as Error).message).toMatch(/version 999, newer than this Fila knows/);
+  });
+
+  it('a schema name of the longest length works, wake-ups included', async () => {
+    const schema = `fila_spec_${process.pid}_${++n}_`.padEnd(63, 'x');
+    const fila = createFila({ store: urlFor(schema) });
+    cleanups.unshift(() => fila.close());
+    const other = createFila({ store: urlFor(schema) });
+    cleanups.unshift(() => other.close());
+    const worker = fila.worker({ tasks: [noop], pollInterval: '60s', handleSignals: false });
+    await worker.start();
+    await sleep(300);
+    const job = await other.enqueue('noop', null);
+    await waitForState(fila, job.id, 'completed', 3000);
+  });
+
+  it('keeps applications in different schemas of one database apart', async () => {
+    const a = createFila({ store: urlFor(`fila_spec_${process.pid}_${++n}`) });
+    const b = createFila({ store: urlFor(`fila_spec_${process.pid}_${++n}`) });
+    cleanups.unshift(
+      () => a.close(),
+      () => b.close(),
+    );
+    const job = await a.enqueue('noop', { app: 'a' });
+    expect(await a.getJob(job.id)).toMatchObject({ payload: { app: 'a' } });
+    expect(await b.getJob(job.id)).toBeNull();
+    expect((await b.listJobs()).jobs).toEqual([]);
+  });
+
+  it('a batch refused inside the application transaction leaves it usable and inserts nothing', async () => {
+    const fila = createFila({ store: urlFor(`fila_spec_${process.pid}_${++n}`) });
+    cleanups.unshift(() => fila.close());
+    await fila.store();
+    const held = await fila.enqueue('noop', {}, { key: 'once' });
+    const app = new pg.Client({ connectionString: POSTGRES_URL });
+    await app.connect();
+    cleanups.push(() => app.end());
+    await app.query('BEGIN');
+    const mine = await fila.enqueue('noop', { step: 1 }, { tx: app });
+    const refused = await fila
+      .enqueueMany(
+        [
+          { task: 'noop', payload: { step: 2 } },
+          { task: 'noop', payload: {}, options: { key: 'once', dedup: 'reject' } },
+        ],
+        { tx: app },
+      )
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DuplicateJobError);
+    expect((refused as DuplicateJobError).existingId).toBe(held.id);
+    expect((await app.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    await app.query('COMMIT');
+    const jobs = (await fila.listJobs({ order: 'asc' })).jobs;
+    expect(jobs.map((j) => j.id)).toEqual([held.id, mine.id]);
+  });
+
+  it('a batch larger than one statement is still all or nothing', async () => {
+    const store = await open(urlFor(`fila_spec_${process.pid}_${++n}`));
+    const job = (id: string): NewJob => ({
+      id,
+      task: 'noop',
+      queue: 'default',
+      payload: '{}',
+      priority: 0,
+      runAt: null,
+      delayMs: 0,
+      maxAttempts: 3,
+      backoff: null,
+      timeoutMs: null,
+      key: null,
+      tenant: null,
+      metadata: null,
+      dedup: 'ignore',
+    });
+    const jobs = Array.from({ length: 5001 }, () => job(newId()));
+    jobs[5000] = job('not-a-uuid'); // refused by the second statement, after the first went through
+    await expect(store.jobInsertMany({ jobs })).rejects.toThrow(/uuid/);
+    expect((await store.jobList({ filter: {}, limit: 10 })).jobs).toEqual([]);
+  });
+
+  it('a statement left unanswered fails with StoreUnavailableError after queryTimeoutMs, and the store carries on', async () => {
+    const schema = `fila_spec_${process.pid}_${++n}`;
+    const fila = createFila({ store: urlFor(schema, { queryTimeoutMs: '500' }) });
+    cleanups.unshift(() => fila.close());
+    await fila.store();
+    const blocker = new pg.Client({ connectionString: POSTGRES_URL });
+    await blocker.connect();
+    cleanups.push(() => blocker.end());
+    await blocker.query('BEGIN');
+    await blocker.query(`LOCK TABLE ${schema}.jobs IN ACCESS EXCLUSIVE MODE`);
+    const started = Date.now();
+    const error = await fila.enqueue('noop', {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toMatch(/timeout/i);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await blocker.query('ROLLBACK');
+    expect((await fila.enqueue('noop', {})).state).toBe('queued');
+  });
+
+  it('a bulk retry of two failed jobs holding the same dedup key retries one and leaves the other', async () => {
+    const store = await open(urlFor(`fila_spec_${process.pid}_${++n}`));
+    const fila = createFila({ store });
+    const failOne = async () => {
+      const { jobs } = await store.jobClaim({
+        queues: ['default'],
+        limit: 1,
+        leaseMs: 30_000,
+        workerId: 't',
+      });
+      await store.jobFailMany({
+        jobs: [
+          {
+            id: jobs[0]!.id,
+            token: jobs[0]!.token,
+            error: { name: 'Error', message: 'x' },
+            retryDelayMs: null,
+          },
+        ],
+      });
+      return jobs[0]!.id;
+    };
+    await fila.enqueue('noop', {}, { key: 'nightly' });
+    const first = await failOne();
+    await fila.enqueue('noop', {}, { key: 'nightly' }); // the key is free again once the first failed
+    const second = await failOne();
+    expect(second).not.toBe(first);
+    expect(await fila.retryMany({ state: 'failed' })).toEqual({ retried: 1 });
+    expect((await fila.getJob(first))!.state).toBe('queued');
+    expect((await fila.getJob(second))!.state).toBe('failed');
+  });
+
+  it('postgresql:// works like postgres://, and the tx option takes only a client', async () => {
+    const url = urlFor(`fila_spec_${process.pid}_${++n}`).replace(/^postgres:/, 'postgresql:');
+    const fila = createFila({ store: url });
+    cleanups.unshift(() => fila.close());
+    const store = await fila.store();
+    expect(store.kind).toBe('postgres');
+    expect(store.capabilities).toEqual({ crossProcessWake: true, transactions: true });
+    await expect(fila.enqueue('noop', {}, { tx: 42 })).rejects.toThrow(/tx: expected the pg client/);
+  });
+});
