@@ -15,7 +15,7 @@ import { POSTGRES_URL, REDIS_URL, unavailable } from '../helpers/services.js';
 export type StoreKind = 'sqlite' | 'postgres' | 'redis';
 
 /** The stores whose server suites run here: the stores Fila has, minus unreachable servers. */
-const IMPLEMENTED: StoreKind[] = ['sqlite', 'postgres'];
+const IMPLEMENTED: StoreKind[] = ['sqlite', 'postgres', 'redis'];
 
 export async function serverStores(): Promise<StoreKind[]> {
   const kinds: StoreKind[] = [];
