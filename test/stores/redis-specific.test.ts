@@ -242,3 +242,46 @@ describe.skipIf(skip)('redis store claims', () => {
     }
   });
 });
+
+describe.skipIf(skip)('redis store logs', () => {
+  it('keeps each job log in its own list, read in pages, and deletes it with the job', async () => {
+    const url = fresh();
+    const fila = createFila({ store: url });
+    const redis = new Redis(REDIS_URL);
+    try {
+      const store = await fila.store();
+      const job = await fila.enqueue('noop', {});
+      const { jobs } = await store.jobClaim({
+        queues: ['default'],
+        limit: 1,
+        leaseMs: 60_000,
+        workerId: 'w',
+      });
+      for (let i = 0; i < 5; i++) {
+        await store.jobLogAppend({
+          entries: Array.from({ length: 200 }, (_, j) => ({
+            id: job.id,
+            attempt: 1,
+            message: `line ${i * 200 + j}`,
+          })),
+        });
+      }
+      const first = await store.jobLogs({ id: job.id, limit: 600 });
+      expect(first.map((l) => l.message)).toEqual(Array.from({ length: 600 }, (_, i) => `line ${i}`));
+      const rest = await store.jobLogs({ id: job.id, after: first.at(-1)!.seq, limit: 1000 });
+      expect(rest).toHaveLength(400);
+      expect(rest[0]!.message).toBe('line 600');
+      const logKey = `{${parseRedisUrl(url).prefix}}:log:${job.id}`;
+      expect(await redis.llen(logKey)).toBe(1000);
+      await store.jobCompleteMany({ jobs: [{ id: job.id, token: jobs[0]!.token, result: null }] });
+      await sleep(20);
+      expect(await store.jobClean({ state: 'completed', olderThanMs: 0, limit: 10 })).toEqual({ removed: 1 });
+      expect(await redis.exists(logKey)).toBe(0);
+      expect(await fila.getJob(job.id)).toBeNull();
+    } finally {
+      redis.disconnect();
+      await fila.close();
+      await dropStore(url);
+    }
+  });
+});

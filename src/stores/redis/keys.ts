@@ -22,7 +22,6 @@ const GLOBAL = [
   'active',
   'queues',
   'cnt',
-  'log',
   'logseq',
   'events',
   'tokens',
@@ -57,11 +56,24 @@ export class KeyLayout {
     this.channel = `${base}:ch`;
   }
 
-  /** Keys and the leading arguments of a script call touching `queues` (see lua/lib.lua). */
-  call(queues: readonly string[], args: (string | number)[]): { keys: string[]; args: (string | number)[] } {
+  /**
+   * Keys and the leading arguments of a script call touching `queues`, then `extra` keys (see
+   * lua/lib.lua).
+   */
+  call(
+    queues: readonly string[],
+    args: (string | number)[],
+    extra: readonly string[] = [],
+  ): { keys: string[]; args: (string | number)[] } {
     const keys = this.global.slice();
     for (const q of queues) keys.push(...this.queueKeys(q));
+    keys.push(...extra);
     return { keys, args: [this.channel, queues.length, ...queues, ...args] };
+  }
+
+  /** The list holding a job's log lines. */
+  logKey(id: string): string {
+    return `{${this.prefix}}:log:${id}`;
   }
 
   /** A queue's keys: ready, delayed (scheduled and retrying), completed, failed, cancelled. */

@@ -234,10 +234,9 @@ export class Reads {
   }
 
   async jobLogs(params: { id: string; after?: number; limit: number }): Promise<JobLogEntry[]> {
-    const text = await this.call('job logs', () => this.redis.hget(this.layout.named.log, params.id));
-    if (!text) return [];
+    const lines = await this.call('job logs', () => this.redis.lrange(this.layout.logKey(params.id), 0, -1));
     const out: JobLogEntry[] = [];
-    for (const line of text.split('\n')) {
+    for (const line of lines) {
       const [seq, at, attempt, message] = JSON.parse(line) as [number, number, number, string];
       if (seq <= (params.after ?? 0)) continue;
       out.push({ seq, at: new Date(at), attempt, message });

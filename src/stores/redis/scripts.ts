@@ -46,13 +46,18 @@ export class Scripts {
   }
 
   /**
-   * Runs a script with the keys of `queues`. When the script meets a job of another queue it writes
-   * nothing and names that queue; the call is then repeated with its keys as well.
+   * Runs a script with the keys of `queues` (and `extraKeys` after them). When the script meets a job of
+   * another queue it writes nothing and names that queue; the call is then repeated with its keys too.
    */
-  async run(name: ScriptName, queues: readonly string[], args: (string | number)[]): Promise<unknown> {
+  async run(
+    name: ScriptName,
+    queues: readonly string[],
+    args: (string | number)[],
+    extraKeys: readonly string[] = [],
+  ): Promise<unknown> {
     let names = [...new Set(queues)];
     for (let round = 0; ; round++) {
-      const { keys, args: all } = this.layout.call(names, args);
+      const { keys, args: all } = this.layout.call(names, args, extraKeys);
       let reply: unknown;
       try {
         reply = await this.commands.get(name)!(keys.length, ...keys, ...all);

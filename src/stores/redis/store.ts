@@ -116,8 +116,13 @@ export class RedisStore implements Store {
     );
   }
 
-  private run(name: ScriptName, queues: readonly string[], args: (string | number)[]): Promise<unknown> {
-    return this.scripts.run(name, queues, args);
+  private run(
+    name: ScriptName,
+    queues: readonly string[],
+    args: (string | number)[],
+    extraKeys?: readonly string[],
+  ): Promise<unknown> {
+    return this.scripts.run(name, queues, args, extraKeys);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------------
@@ -341,7 +346,12 @@ export class RedisStore implements Store {
     if (params.entries.length === 0) return;
     const args: (string | number)[] = [params.entries.length];
     for (const e of params.entries) args.push(e.id, e.attempt, e.message);
-    await this.run('logAppend', [], args);
+    await this.run(
+      'logAppend',
+      [],
+      args,
+      params.entries.map((e) => this.layout.logKey(e.id)),
+    );
   }
 
   async jobRescue(params: { maxCrashes: number; limit: number }): Promise<{
@@ -390,7 +400,8 @@ export class RedisStore implements Store {
   async jobRemove(params: { ids: string[] }): Promise<{ removed: string[] }> {
     const removed: string[] = [];
     for (const chunk of chunks(params.ids)) {
-      removed.push(...((await this.run('remove', [], [chunk.length, ...chunk])) as string[]));
+      const logs = chunk.map((id) => this.layout.logKey(id));
+      removed.push(...((await this.run('remove', [], [chunk.length, ...chunk], logs)) as string[]));
     }
     return { removed };
   }
@@ -406,11 +417,19 @@ export class RedisStore implements Store {
     }
     const queues = params.queues ?? (await this.reads.queueNames());
     if (queues.length === 0) return { removed: 0 };
-    const removed = (await this.run('clean', queues, [
+    // Two steps, so that each job's log list can be named in KEYS: find, then delete what still matches.
+    const ids = (await this.run('cleanFind', queues, [
       params.state,
       params.olderThanMs,
       params.limit,
-    ])) as number;
+    ])) as string[];
+    if (ids.length === 0) return { removed: 0 };
+    const removed = (await this.run(
+      'clean',
+      queues,
+      [params.state, params.olderThanMs, ids.length, ...ids],
+      ids.map((id) => this.layout.logKey(id)),
+    )) as number;
     return { removed };
   }
 

@@ -2,8 +2,9 @@
 -- never run on its own). Everything here is local to the script that includes it.
 --
 -- Calling convention (the same for every script, so one table in keys.ts describes it):
---   KEYS[1..20]  the namespace's global keys, in the order of the G table below;
---   KEYS[21..]   five keys per queue named in ARGV: ready, delayed, completed, failed, cancelled;
+--   KEYS[1..19]  the namespace's global keys, in the order of the G table below;
+--   KEYS[20..]   five keys per queue named in ARGV: ready, delayed, completed, failed, cancelled; then
+--                the script's own keys, if any (jobs' log lists, read through extraKey(i));
 --   ARGV[1]      the namespace's pub/sub channel prefix (wake-ups: <prefix>:wake, <prefix>:events);
 --   ARGV[2]      n, the number of queues whose keys follow the global ones; ARGV[3..2+n] their names;
 --   ARGV[3+n..]  the script's own arguments (read through arg(i)).
@@ -13,7 +14,8 @@
 --
 -- A job is stored in fields of a few namespace-wide hashes, keyed by job id: `job` (what the client
 -- gave, JSON written by the client and never parsed here), `st` (the mutable state, a '|'-separated
--- string, see decode), `prog`, `res`, `lasterr`, `errs`, `jkey` (its dedup key), `log` (its log lines).
+-- string, see decode), `prog`, `res`, `lasterr`, `errs`, `jkey` (its dedup key). Its log lines are a
+-- list of its own, `log:<id>`, passed to the scripts that touch it.
 -- Every job has an entry "0-<seq>" in the `all` stream, the insertion-order index that lists walk (a
 -- stream entry measured about 90 bytes less than a sorted-set entry). Its id also sits in exactly one
 -- index for its state: the queue's `ready` (queued, ordered by member,
@@ -23,10 +25,10 @@
 
 local G = {
   seq = 1, job = 2, st = 3, prog = 4, res = 5, lasterr = 6, errs = 7, jkey = 8, keys = 9, all = 10,
-  active = 11, queues = 12, cnt = 13, log = 14, logseq = 15, events = 16, tokens = 17, workers = 18,
-  wexp = 19, version = 20,
+  active = 11, queues = 12, cnt = 13, logseq = 14, events = 15, tokens = 16, workers = 17, wexp = 18,
+  version = 19,
 }
-local NG = 20
+local NG = 19
 local function gk(name) return KEYS[G[name]] end
 
 local NQ = tonumber(ARGV[2])
@@ -42,6 +44,7 @@ local function queueNames()
   return out
 end
 local function arg(i) return ARGV[2 + NQ + i] end
+local function extraKey(i) return KEYS[NG + NQ * 5 + i] end
 
 local t = redis.call('TIME')
 local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -146,13 +149,14 @@ local function jobFields(id)
   }
 end
 
--- Deletes a job and everything it owns.
-local function destroy(id, f)
+-- Deletes a job and everything it owns, its log list (`logKey`) included.
+local function destroy(id, f, logKey)
   leave(id, f)
   freeKey(id)
-  for _, h in ipairs({'job', 'st', 'prog', 'res', 'lasterr', 'errs', 'jkey', 'log'}) do
+  for _, h in ipairs({'job', 'st', 'prog', 'res', 'lasterr', 'errs', 'jkey'}) do
     redis.call('HDEL', gk(h), id)
   end
+  redis.call('DEL', logKey)
   redis.call('XDEL', gk('all'), '0-' .. f[F_SEQ])
 end
 
