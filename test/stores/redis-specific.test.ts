@@ -285,3 +285,28 @@ describe.skipIf(skip)('redis store logs', () => {
     }
   });
 });
+
+describe.skipIf(skip)('redis store dedup', () => {
+  it('replace moves a waiting job to the queue of the new request', async () => {
+    const url = fresh();
+    const fila = createFila({ store: url });
+    try {
+      const store = await fila.store();
+      const first = await fila.enqueue('noop', { v: 1 }, { key: 'sync:7', queue: 'slow', delay: '1h' });
+      // The new request names another queue: the script needs that queue's keys and the old one's.
+      const moved = await fila.enqueue('noop', { v: 2 }, { key: 'sync:7', queue: 'fast', dedup: 'replace' });
+      expect(moved).toMatchObject({ id: first.id, queue: 'fast', state: 'queued', payload: { v: 2 } });
+      const counts = Object.fromEntries((await fila.listQueues()).map((q) => [q.name, q.counts]));
+      expect(counts.slow).toMatchObject({ scheduled: 0, queued: 0 });
+      expect(counts.fast).toMatchObject({ queued: 1 });
+      expect(
+        (await store.jobClaim({ queues: ['slow'], limit: 5, leaseMs: 5000, workerId: 'w' })).jobs,
+      ).toEqual([]);
+      const { jobs } = await store.jobClaim({ queues: ['fast'], limit: 5, leaseMs: 5000, workerId: 'w' });
+      expect(jobs.map((j) => j.id)).toEqual([first.id]);
+    } finally {
+      await fila.close();
+      await dropStore(url);
+    }
+  });
+});
