@@ -1,5 +1,5 @@
--- cancel: cancels pending jobs at once (scheduled, queued, retrying, blocked: `cancelled`, key freed) and
--- asks the workers of active ones to stop (the job stays `active` with a cancel request until its
+-- cancel: cancels pending jobs at once (scheduled, queued, retrying: `cancelled`, key freed; this store
+-- has no `blocked` jobs until flows exist) and asks the workers of active ones to stop (the job stays `active` with a cancel request until its
 -- worker reports or its lease is rescued; then it ends `cancelled`).
 -- KEYS: the global keys, then the keys of the queues of the jobs.
 -- ARGV (after the queue list): n, then the job ids.
@@ -10,7 +10,7 @@ local ids = {}
 for i = 1, n do ids[i] = arg(1 + i) end
 local moved = missingQueues(ids)
 if moved then return moved end
-local PENDING = {scheduled = true, queued = true, retrying = true, blocked = true}
+local PENDING = {scheduled = true, queued = true, retrying = true}
 local out = {}
 for i, id in ipairs(ids) do
   local f = loadJob(id)

@@ -1,7 +1,7 @@
 -- complete: ends active jobs with their results (`cancelled` instead, keeping the result, when a cancel
 -- was requested meanwhile); their dedup keys are freed. Optionally claims the next jobs in the same step.
 -- KEYS: the global keys, then the keys of the queues named by the leases and by the claim.
--- ARGV (after the queue list): n, then per job: id, token, queue, result JSON ('' for none); then
+-- ARGV (after the queue list): n, then per job: id, token (the part before its dot), queue, result JSON ('' for none); then
 --   claim limit (0 for no claim), leaseMs, workerId, claim token, number of claimed queues, their names.
 -- Returns: {{'c' completed | 'x' cancelled | 'l' lease lost, ...per job}, now, claim result or false}.
 -- Guarantee: a stale token changes nothing, so a job completes at most once.

@@ -1,6 +1,6 @@
 -- extend: pushes leases' expiry to now + leaseMs (a worker's heartbeat, one call for all its jobs).
 -- KEYS: the global keys, then the keys of the queues named by the leases.
--- ARGV (after the queue list): leaseMs, n, then per lease: id, token, queue.
+-- ARGV (after the queue list): leaseMs, n, then per lease: id, token (the part before its dot), queue.
 -- Returns: per lease 'o' (extended), 'c' (extended; a cancel was requested) or 'l' (lost: not extended).
 -- Guarantee: fenced by the token; the expiry is Redis TIME + leaseMs.
 local leaseMs, n = tonumber(arg(1)), tonumber(arg(2))

@@ -2,7 +2,7 @@
 -- without one it is `failed` (its dedup key is freed); a requested cancel wins over both. The error,
 -- with the attempt number and the time, becomes the job's last error and joins its history.
 -- KEYS: the global keys, then the keys of the queues named by the leases.
--- ARGV (after the queue list): n, then per job: id, token, queue, retry delay in ms ('' for none),
+-- ARGV (after the queue list): n, then per job: id, token (the part before its dot), queue, retry delay in ms ('' for none),
 --   error name, message, code ('' for none), stack ('' for none).
 -- Returns: per job {new state, runAt} or false when the lease is stale (nothing changed for it).
 -- Guarantee: fenced by the token; the retry time is Redis TIME + delay.

@@ -18,9 +18,9 @@
 -- list of its own, `log:<id>`, passed to the scripts that touch it.
 -- Every job has an entry "0-<seq>" in the `all` stream, the insertion-order index that lists walk (a
 -- stream entry measured about 90 bytes less than a sorted-set entry). Its id also sits in exactly one
--- index for its state: the queue's `ready` (queued, ordered by member,
--- see readyMember), `delayed` (scheduled and retrying, by run-at), the global `active` (by lease expiry)
--- or the queue's set for its terminal state (by finish time).
+-- index for its state: the queue's `ready` set (queued; ordered by member, see readyMember), its
+-- `delayed` set (scheduled and retrying, by run-at), the global `active` set (by lease expiry), or the
+-- queue's set for its terminal state (by finish time).
 -- Time is Redis TIME (the store clock); numbers are written with %d, never Lua's 14-digit tostring.
 
 local G = {

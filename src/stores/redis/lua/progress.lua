@@ -1,6 +1,6 @@
 -- progress: stores the progress of active jobs.
 -- KEYS: the global keys, then the keys of the queues named by the leases.
--- ARGV (after the queue list): n, then per job: id, token, queue, progress JSON.
+-- ARGV (after the queue list): n, then per job: id, token (the part before its dot), queue, progress JSON.
 -- Returns: per job 1 (stored) or 0 (lease lost: nothing changed).
 -- Guarantee: fenced by the token.
 local n = tonumber(arg(1))

@@ -1,7 +1,7 @@
 -- release: gives active jobs back without spending their attempt (graceful shutdown, snooze): `queued`
 -- now, or `scheduled` after the delay; `cancelled` (key freed) if a cancel was requested.
 -- KEYS: the global keys, then the keys of the queues named by the leases.
--- ARGV (after the queue list): n, then per job: id, token, queue, delay in ms.
+-- ARGV (after the queue list): n, then per job: id, token (the part before its dot), queue, delay in ms.
 -- Returns: per job {new state, runAt} or false when the lease is stale.
 -- Guarantee: fenced by the token; the new run-at is Redis TIME + delay.
 local n = tonumber(arg(1))
