@@ -6,6 +6,8 @@
 export { createFila, Fila } from './client/fila.js';
 export type { FilaOptions, EnqueueItem, ListJobsQuery, JobPage, CleanOptions } from './client/fila.js';
 export type { EnqueueOptions } from './client/enqueue.js';
+export { OutboxRelay } from './client/outbox.js';
+export type { OutboxEntry, OutboxSource, OutboxRelayOptions } from './client/outbox.js';
 export { defineTask, isTask, DEFAULT_QUEUE, DEFAULT_MAX_ATTEMPTS } from './core/task.js';
 export type { Task, AnyTask, TaskContext, TaskHandler, TaskOptions, TaskInput } from './core/task.js';
 export { Worker } from './worker/worker.js';
