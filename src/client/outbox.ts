@@ -17,7 +17,6 @@
  */
 import { isUserError } from '../core/errors.js';
 import { parseDuration, type Duration } from '../core/duration.js';
-import { Periodic } from '../worker/periodic.js';
 import type { EnqueueOptions } from './enqueue.js';
 import type { Fila } from './fila.js';
 
@@ -51,8 +50,11 @@ export interface OutboxRelayOptions {
 
 export class OutboxRelay {
   private readonly batch: number;
-  private readonly periodic: Periodic;
+  private readonly intervalMs: number;
   private readonly onError: (error: unknown) => void;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private current: Promise<void> | undefined;
 
   constructor(
     private readonly fila: Fila,
@@ -61,12 +63,7 @@ export class OutboxRelay {
   ) {
     this.batch = options.batch ?? 100;
     this.onError = options.onError ?? (() => {});
-    this.periodic = new Periodic(parseDuration(options.interval ?? 1000, 'interval'), () =>
-      this.relay().then(
-        () => undefined,
-        (e: unknown) => this.onError(e),
-      ),
-    );
+    this.intervalMs = parseDuration(options.interval ?? 1000, 'interval');
   }
 
   /** Moves entries into Fila until the outbox is empty; resolves to how many were moved. */
@@ -82,14 +79,31 @@ export class OutboxRelay {
     }
   }
 
-  /** Relays now and then every `interval`, until `stop()`. */
+  /** Relays now and then every `interval` (± 20%), until `stop()`. */
   start(): void {
-    this.periodic.start(true);
+    if (this.running) return;
+    this.running = true;
+    this.tick();
   }
 
   /** Stops relaying; resolves once a run in progress has finished. */
-  stop(): Promise<void> {
-    return this.periodic.stop();
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.current;
+  }
+
+  private tick(): void {
+    this.current = this.relay().then(
+      () => undefined,
+      (e: unknown) => this.onError(e),
+    );
+    void this.current.then(() => {
+      this.current = undefined;
+      if (!this.running) return;
+      this.timer = setTimeout(() => this.tick(), this.intervalMs * (0.8 + Math.random() * 0.4));
+      this.timer.unref();
+    });
   }
 
   /** Enqueues a batch; when it holds invalid entries, sorts them out one by one. Returns the accepted ones. */
