@@ -49,9 +49,12 @@ describe.skipIf(skip)('redis store under faults', () => {
     children.push(child);
     return child;
   };
-  afterAll(() => {
-    for (const c of children) if (c.process.exitCode === null && c.process.signalCode === null) c.kill();
-  });
+  const stopChildren = async () => {
+    const alive = children.filter((c) => c.process.exitCode === null && c.process.signalCode === null);
+    for (const c of alive) c.kill();
+    await Promise.all(alive.map((c) => c.exited));
+  };
+  afterAll(stopChildren);
 
   it('kill -9 of one of three workers mid-run: all 10,000 jobs completed, each exactly once', async () => {
     const url = `${REDIS_URL}?prefix=fila-faults-${randomBytes(6).toString('hex')}`;
@@ -110,6 +113,8 @@ describe.skipIf(skip)('redis store under faults', () => {
       expect(rescued.every((j) => j.workerId === ids3[1] || j.workerId === ids3[2])).toBe(true);
       expect(Date.now() - killedAt).toBeLessThan(90_000);
     } finally {
+      // Stop the workers first: a live one would register itself again after the drop.
+      await stopChildren();
       await fila.close();
       await dropStore(url);
     }
