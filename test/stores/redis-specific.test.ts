@@ -215,6 +215,38 @@ describe.skipIf(skip)('redis store lists', () => {
 });
 
 describe.skipIf(skip)('redis store claims', () => {
+  it('claims across queues in one order: priority, then run-at, then insertion', async () => {
+    const url = fresh();
+    const fila = createFila({ store: url });
+    try {
+      const store = await fila.store();
+      const now = Date.now();
+      const add = (name: string, queue: string, priority: number, agoMs: number) =>
+        fila.enqueue('noop', { name }, { queue, priority, runAt: new Date(now - agoMs) });
+      await add('a-low-old', 'a', -10, 90_000);
+      await add('b-normal-new', 'b', 0, 1_000);
+      await add('a-normal-old', 'a', 0, 60_000);
+      await add('b-high', 'b', 10, 0);
+      await add('a-normal-new', 'a', 0, 1_000); // same run-at as b-normal-new, inserted later
+      await add('b-before-2020', 'b', 0, now - Date.UTC(2001, 0, 1)); // older than the score can tell
+      const queues = await fila.listQueues();
+      expect(queues.find((q) => q.name === 'a')!.oldestQueuedAt).toBe(now - 90_000);
+      expect(queues.find((q) => q.name === 'b')!.oldestQueuedAt).toBe(Date.UTC(2001, 0, 1));
+      const { jobs } = await store.jobClaim({ queues: ['a', 'b'], limit: 10, leaseMs: 5000, workerId: 'w' });
+      expect(jobs.map((j) => (j.payload as { name: string }).name)).toEqual([
+        'b-high',
+        'b-before-2020',
+        'a-normal-old',
+        'b-normal-new',
+        'a-normal-new',
+        'a-low-old',
+      ]);
+    } finally {
+      await fila.close();
+      await dropStore(url);
+    }
+  });
+
   it('a due job in a paused queue does not make an idle worker claim in a loop', async () => {
     const url = fresh();
     const store = await openStore(url);

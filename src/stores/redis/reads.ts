@@ -180,7 +180,7 @@ export class Reads {
     matches: (s: JobStatus, record: string | null | undefined) => boolean,
   ): Promise<{ ids: string[]; next: number | null } | null> {
     const queues = filter.queue === undefined ? await this.queueNames() : [filter.queue];
-    const sets = new Map<string, boolean>(); // key -> members are ready-set members (id after 25 chars)
+    const sets = new Map<string, boolean>(); // key -> members are ready-set members (id after 7 chars)
     for (const state of states) {
       if (state === 'active') sets.set(this.layout.named.active, false);
       else if (state !== 'blocked') {
@@ -201,7 +201,7 @@ export class Reads {
       return ((await pipeline.exec()) ?? []).map(([, m]) => (m ?? []) as string[]);
     });
     const ids = [
-      ...new Set(members.flatMap((list, i) => (sets.get(keys[i]!) ? list.map((m) => m.slice(25)) : list))),
+      ...new Set(members.flatMap((list, i) => (sets.get(keys[i]!) ? list.map((m) => m.slice(7)) : list))),
     ];
     if (ids.length === 0) return { ids: [], next: null };
     const { statuses, records } = await this.statuses(ids, filter.task !== undefined);

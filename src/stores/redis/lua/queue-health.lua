@@ -12,21 +12,23 @@ for i, q in ipairs(queueNames()) do
   index[q] = i
   local ready = qk(q, 'queued')
   local oldest = nil
-  local function consider(member)
-    local runAt = tonumber(string.sub(member, 4, 15), 16)
+  local function consider(f)
+    local runAt = tonumber(f[F_RUN])
     if oldest == nil or runAt < oldest then oldest = runAt end
   end
   if tenant == '' then
-    local first = redis.call('ZRANGE', ready, 0, 0)[1]
-    while first do
-      consider(first)
-      local band = tonumber(string.sub(first, 1, 3), 16)
-      first = redis.call('ZRANGE', ready, '[' .. string.format('%03x', band + 1), '+', 'BYLEX', 'LIMIT', 0, 1)[1]
+    -- The first job of each priority band is that band's longest-waiting one.
+    local first = redis.call('ZRANGE', ready, 0, 0, 'WITHSCORES')
+    while first[1] do
+      local f = loadJob(readyId(first[1]))
+      if f then consider(f) end
+      local band = math.floor(tonumber(first[2]) / BAND)
+      first = redis.call('ZRANGEBYSCORE', ready, num((band + 1) * BAND), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
     end
   else
     for _, m in ipairs(redis.call('ZRANGE', ready, 0, 999)) do
-      local f = loadJob(string.sub(m, 26))
-      if f and f[F_TENANT] == tenant then consider(m) end
+      local f = loadJob(readyId(m))
+      if f and f[F_TENANT] == tenant then consider(f) end
     end
   end
   result[i] = {oldest and num(oldest) or false, 0}
