@@ -93,8 +93,8 @@ export interface WorkerOptions {
   id?: string;
   /**
    * Jobs claimed ahead of free slots. `auto` (default): while handlers take under 5 ms on average, enough
-   * for claims of about 128 jobs (at most 4 × concurrency); none for longer jobs. A number fixes it; 0
-   * claims only for free slots.
+   * for claims of about 128 jobs, or the store's `claimBatch` (256 on PostgreSQL), at most 4 ×
+   * concurrency; none for longer jobs. A number fixes it; 0 claims only for free slots.
    */
   prefetch?: number | 'auto';
 }
