@@ -8,6 +8,8 @@
 -- of 128 completions cost 15–25 ms instead of ~1 ms, growing with the number of jobs processed. Keyed by
 -- seq, whichever index the planner takes for the guard is an exact lookup. Rescue and listing active jobs
 -- read this index whole: active jobs are few (bounded by the workers' concurrency and prefetch).
+-- Cost on an existing installation: building the two indexes reads the jobs table once, and writes to
+-- it wait meanwhile (plain CREATE INDEX: migrations run in one transaction); both indexes stay small.
 DROP INDEX {schema}.jobs_state;
 
 CREATE INDEX jobs_state ON {schema}.jobs (state, queue, seq)
