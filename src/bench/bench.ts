@@ -6,7 +6,9 @@
  *   process_c100  the same with concurrency 100; also the worker's peak RSS
  *   latency       an idle worker in another process; jobs enqueued one by one at ~100/s; the time
  *                 from just before enqueue to the handler's start, p50/p95/p99
- * Payloads are tiny (`{ i }`); the worker runs with Fila's defaults except its concurrency.
+ * Payloads are tiny (`{ i }`); the worker runs with Fila's defaults except its concurrency. As in the
+ * peer harness, the add scenarios time the enqueues only (the store is opened and migrated first); the
+ * processing scenarios include the worker's start.
  * `runs` > 1 repeats everything and reports the median of each figure.
  */
 import { fork } from 'node:child_process';
@@ -150,6 +152,8 @@ async function fill(url: string, n: number): Promise<void> {
 
 async function addSingle(url: string): Promise<number> {
   const fila = createFila({ store: url });
+  // Opened (connected, migrated) before the clock starts, as the peer harness's producers are.
+  await fila.store();
   const t0 = now();
   for (let i = 0; i < SINGLE_ADDS; i++) await fila.enqueue('bench', { i }, { queue: QUEUE });
   const ms = now() - t0;
@@ -159,6 +163,7 @@ async function addSingle(url: string): Promise<number> {
 
 async function addBulk(url: string, n: number): Promise<number> {
   const fila = createFila({ store: url });
+  await fila.store(); // see addSingle
   const t0 = now();
   for (let i = 0; i < n; i += BULK_BATCH) {
     const items = [];

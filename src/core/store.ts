@@ -239,6 +239,11 @@ export interface Store {
   /** `sqlite`, `postgres`, `redis`, … */
   readonly kind: string;
   readonly capabilities: StoreCapabilities;
+  /**
+   * How many jobs a worker's claim should carry while its handlers are short (`prefetch: 'auto'`): a
+   * store whose round trip costs much more than a job's own work asks for larger claims. Default 128.
+   */
+  readonly claimBatch?: number;
 
   close(): Promise<void>;
 

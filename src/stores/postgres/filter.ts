@@ -24,9 +24,10 @@ export function filterCondition(filter: JobFilter): SqlCondition {
       if (!isJobState(state)) throw new ValidationError(`state: unknown state ${JSON.stringify(state)}`);
     // Written in as literals (checked above), so the planner can match the partial indexes' conditions.
     terms.push(`state IN (${states.map((st) => `'${st}'`).join(', ')})`);
-    const pending = ['queued', 'scheduled', 'retrying', 'completed'];
-    if (states.every((st) => !pending.includes(st)))
-      terms.push("state NOT IN ('queued', 'scheduled', 'retrying', 'completed')");
+    // Failed, cancelled and blocked jobs are in jobs_state; active ones in jobs_active (migration 0002).
+    const inState = ['failed', 'cancelled', 'blocked'];
+    if (states.every((st) => inState.includes(st)))
+      terms.push("state NOT IN ('queued', 'scheduled', 'retrying', 'completed', 'active')");
   }
   if (filter.queue !== undefined) terms.push(`queue = ${bind(filter.queue)}::text`);
   if (filter.task !== undefined) terms.push(`task = ${bind(filter.task)}::text`);

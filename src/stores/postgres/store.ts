@@ -83,6 +83,12 @@ const EMPTY_STATUS = (): LeaseStatus => ({ lost: [], cancelRequested: [] });
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
   readonly capabilities: StoreCapabilities = { crossProcessWake: true, transactions: true };
+  /**
+   * Claims of about 256 jobs while handlers are short: each complete-and-claim statement costs about
+   * 1 ms besides ~10 µs per row, and the bigger batch halves those fixed costs. Measured with no-op
+   * handlers at concurrency 100: ~24,000 → ~29,000 jobs/s, the same peak RSS; 384 gained nothing more.
+   */
+  readonly claimBatch = 256;
   readonly schema: string;
   /** The LISTEN/NOTIFY channel of this schema. */
   readonly channel: string;
