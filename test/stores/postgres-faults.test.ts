@@ -129,13 +129,17 @@ describe.skipIf(skip)('postgres store with real processes', () => {
     const pool = new pg.Pool({ connectionString: POSTGRES_URL });
     cleanups.push(() => pool.end());
     const schema = new URL(url).searchParams.get('schema')!;
-    const held = await pool.query(
-      `SELECT count(*)::int AS n FROM ${pg.escapeIdentifier(schema)}.jobs WHERE state = 'active' AND worker_id = $1`,
-      [ids[0]],
-    );
+    // Kill it at a moment it holds active jobs (under load, a poll can land between two batches).
+    const held = async () =>
+      (
+        await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${pg.escapeIdentifier(schema)}.jobs WHERE state = 'active' AND worker_id = $1`,
+          [ids[0]],
+        )
+      ).rows[0]!.n;
+    await waitFor(async () => (await held()) > 0, 'the doomed worker to hold active jobs', 30_000, 1);
     doomed.kill('SIGKILL');
     await doomed.exited;
-    expect(held.rows[0].n).toBeGreaterThan(0);
 
     const store = await fila.store();
     await waitFor(
