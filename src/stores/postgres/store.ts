@@ -43,7 +43,7 @@ import type {
 } from '../../core/store.js';
 import { Db } from './db.js';
 import { mapError } from './errors.js';
-import { fenced, finished, type FencedRow } from './fencing.js';
+import { fenced, finished, finishedAt, type FencedRow } from './fencing.js';
 import { foreignRun, INSERT_CHUNK, insertJobs, type InsertStatements, type Run } from './insert.js';
 import { NotifyListener } from './listener.js';
 import { applyMigrations, migrationsFor } from './migrate.js';
@@ -293,13 +293,16 @@ export class PostgresStore implements Store {
     }
     const nonce = randomToken(12);
     const text = this.claimStatement('completeAndClaim', claim.queues.length > 1);
-    const [row] = await this.db.query<ClaimRow & { done: [number, string, string, number][] | null }>(text, [
+    const [row] = await this.db.query<ClaimRow & { done: number[] | null }>(text, [
       seqs,
       tokens,
       results,
       ...this.claimValues(claim, nonce),
     ]);
-    return { ...finished(leases, row!.done ?? []), claimed: this.claimResult(claim, nonce, row!) };
+    return {
+      ...finishedAt(leases, row!.done ?? [], num(row!.now)),
+      claimed: this.claimResult(claim, nonce, row!),
+    };
   }
 
   async jobFailMany(params: { jobs: FailItem[] }): Promise<FinishResult> {
