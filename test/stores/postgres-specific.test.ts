@@ -271,7 +271,7 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     const before = Date.now();
     const out = await store.jobCompleteMany({
       jobs: [
-        { id: a.id, token: a.token, result: '{"ok":1}' },
+        { id: a.id, token: a.token, result: JSON.stringify({ ok: 1, s: 'q"uote\\back, {NULL}' }) },
         { id: b.id, token: b.token, result: null },
         { id: c.id, token: `${c.token.split('.')[0]}x.${c.token.split('.')[1]}`, result: null }, // stale
         { id: a.id, token: a.token, result: null }, // repeated: done once
@@ -285,7 +285,7 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     expect(out.done[0]!.runAt).toBeGreaterThanOrEqual(before - 1000);
     expect(out.lost.map((l) => l.id)).toEqual([c.id, a.id]);
     expect(out.claimed!.jobs).toHaveLength(2);
-    expect((await fila.getJob(a.id))!.result).toEqual({ ok: 1 });
+    expect((await fila.getJob(a.id))!.result).toEqual({ ok: 1, s: 'q"uote\\back, {NULL}' });
     expect((await fila.getJob(b.id))!.state).toBe('cancelled');
     expect((await fila.getJob(c.id))!.state).toBe('active');
   });
