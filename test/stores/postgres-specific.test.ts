@@ -260,6 +260,36 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     expect((await fila.getJob(second))!.state).toBe('failed');
   });
 
+  it('completes a batch and claims the next in one call: completed, cancelled and stale leases told apart', async () => {
+    const store = await open(urlFor(`fila_spec_${process.pid}_${++n}`));
+    const fila = createFila({ store });
+    for (let i = 0; i < 5; i++) await fila.enqueue('noop', { i });
+    const claim = { queues: ['default'], limit: 3, leaseMs: 30_000, workerId: 't' };
+    const { jobs } = await store.jobClaim(claim);
+    const [a, b, c] = jobs as [(typeof jobs)[0], (typeof jobs)[0], (typeof jobs)[0]];
+    await fila.cancel(b.id); // running: only requested
+    const before = Date.now();
+    const out = await store.jobCompleteMany({
+      jobs: [
+        { id: a.id, token: a.token, result: JSON.stringify({ ok: 1, s: 'q"uote\\back, {NULL}' }) },
+        { id: b.id, token: b.token, result: null },
+        { id: c.id, token: `${c.token.split('.')[0]}x.${c.token.split('.')[1]}`, result: null }, // stale
+        { id: a.id, token: a.token, result: null }, // repeated: done once
+      ],
+      claim: { ...claim, limit: 10 },
+    });
+    expect(out.done.map((d) => [d.id, d.state])).toEqual([
+      [a.id, 'completed'],
+      [b.id, 'cancelled'],
+    ]);
+    expect(out.done[0]!.runAt).toBeGreaterThanOrEqual(before - 1000);
+    expect(out.lost.map((l) => l.id)).toEqual([c.id, a.id]);
+    expect(out.claimed!.jobs).toHaveLength(2);
+    expect((await fila.getJob(a.id))!.result).toEqual({ ok: 1, s: 'q"uote\\back, {NULL}' });
+    expect((await fila.getJob(b.id))!.state).toBe('cancelled');
+    expect((await fila.getJob(c.id))!.state).toBe('active');
+  });
+
   it('postgresql:// works like postgres://, and the tx option takes only a client', async () => {
     const url = urlFor(`fila_spec_${process.pid}_${++n}`).replace(/^postgres:/, 'postgresql:');
     const fila = createFila({ store: url });

@@ -53,3 +53,27 @@ export function finished(leases: FencedLease[], rows: [number, string, string, n
   }
   return out;
 }
+
+/**
+ * Matches complete-and-claim's result to the batch's leases: `positions` are the 1-based indexes of the
+ * leases done, negated for a job that ended `cancelled`; all of them finished at `now`. The statement
+ * updates a row at most once, so a lease repeated in one batch is done once.
+ */
+export function finishedAt(leases: FencedLease[], positions: number[], now: number): FinishResult {
+  const state = new Int8Array(leases.length); // 0 lost, 1 completed, 2 cancelled
+  for (const p of positions) state[Math.abs(p) - 1] = p > 0 ? 1 : 2;
+  const out: FinishResult = { done: [], lost: [] };
+  for (let i = 0; i < leases.length; i++) {
+    const lease = leases[i]!;
+    const s = state[i];
+    if (s === 0) out.lost.push({ id: lease.id, token: lease.token });
+    else
+      out.done.push({
+        id: lease.id,
+        token: lease.token,
+        state: s === 1 ? 'completed' : 'cancelled',
+        runAt: now,
+      });
+  }
+  return out;
+}

@@ -41,9 +41,10 @@ import type {
   TokenRecord,
   WorkerInfo,
 } from '../../core/store.js';
+import { intArray, textArray } from './arrays.js';
 import { Db } from './db.js';
 import { mapError } from './errors.js';
-import { fenced, finished, type FencedRow } from './fencing.js';
+import { fenced, finished, finishedAt, type FencedRow } from './fencing.js';
 import { foreignRun, INSERT_CHUNK, insertJobs, type InsertStatements, type Run } from './insert.js';
 import { NotifyListener } from './listener.js';
 import { applyMigrations, migrationsFor } from './migrate.js';
@@ -277,14 +278,11 @@ export class PostgresStore implements Store {
     claim?: ClaimParams;
   }): Promise<FinishResult & { claimed?: ClaimResult }> {
     const { leases, seqs, tokens } = fenced(params.jobs);
-    const results = params.jobs.map((j) => j.result);
+    // Array literals built here: see arrays.ts.
+    const arrays = [intArray(seqs), textArray(tokens), textArray(params.jobs.map((j) => j.result))];
     const claim = params.claim;
     if (!claim || claim.limit <= 0 || claim.queues.length === 0) {
-      const rows = await this.db.query<FencedRow & { finished_at: number }>(this.sql.complete, [
-        seqs,
-        tokens,
-        results,
-      ]);
+      const rows = await this.db.query<FencedRow & { finished_at: number }>(this.sql.complete, arrays);
       const out = finished(
         leases,
         rows.map((r) => [r.seq, r.token, r.state, r.finished_at]),
@@ -293,13 +291,14 @@ export class PostgresStore implements Store {
     }
     const nonce = randomToken(12);
     const text = this.claimStatement('completeAndClaim', claim.queues.length > 1);
-    const [row] = await this.db.query<ClaimRow & { done: [number, string, string, number][] | null }>(text, [
-      seqs,
-      tokens,
-      results,
+    const [row] = await this.db.query<ClaimRow & { done: number[] | null }>(text, [
+      ...arrays,
       ...this.claimValues(claim, nonce),
     ]);
-    return { ...finished(leases, row!.done ?? []), claimed: this.claimResult(claim, nonce, row!) };
+    return {
+      ...finishedAt(leases, row!.done ?? [], num(row!.now)),
+      claimed: this.claimResult(claim, nonce, row!),
+    };
   }
 
   async jobFailMany(params: { jobs: FailItem[] }): Promise<FinishResult> {
