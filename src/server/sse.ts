@@ -205,7 +205,10 @@ export async function streamEvents(c: Context, hub: EventHub, options: StreamOpt
   }
   const pending = held;
   held = null;
-  for (const e of pending) send(e);
-  if (job && isTerminalState(job.state)) close();
+  // A job that had already ended when its snapshot was read: the snapshot says everything, and events
+  // still on their way to this server (such as that job's own completion) would only repeat it.
+  const ended = job !== undefined && isTerminalState(job.state);
+  if (!ended || options.after) for (const e of pending) send(e);
+  if (ended) close();
   return response;
 }
