@@ -87,7 +87,7 @@ export class RedisStore implements Store {
   readonly kind = 'redis';
   readonly capabilities: StoreCapabilities = { crossProcessWake: true, transactions: false };
   readonly layout: KeyLayout;
-  /** The command connection (shared by every call; auto-pipelined). */
+  /** The command connection (shared by every call; commands are pipelined, not auto-pipelined). */
   readonly redis: RedisClient;
 
   private readonly scripts: Scripts;

@@ -30,4 +30,4 @@ for i, id in ipairs(ids) do
     out[i] = 'r'
   end
 end
-return out
+return done(out)

@@ -8,4 +8,4 @@
 --   a scheduled or retrying job of these queues, when fewer than `limit` were claimed.
 -- Guarantee: one atomic step, so no job is leased twice; the lease expiry is Redis TIME + leaseMs and
 --   the token fences every later transition of this run.
-return claimJobs(queueNames(), tonumber(arg(1)), tonumber(arg(2)), arg(3), arg(4))
+return done(claimJobs(queueNames(), tonumber(arg(1)), tonumber(arg(2)), arg(3), arg(4)))

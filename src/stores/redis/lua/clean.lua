@@ -19,4 +19,4 @@ for i, id in ipairs(ids) do
     removed = removed + 1
   end
 end
-return removed
+return done(removed)

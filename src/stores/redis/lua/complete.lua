@@ -34,4 +34,4 @@ if limit > 0 then
   for i = 1, tonumber(arg(c + 4)) do queues[i] = arg(c + 4 + i) end
   claimed = claimJobs(queues, limit, tonumber(arg(c + 1)), arg(c + 2), arg(c + 3))
 end
-return {codes, num(NOW), claimed}
+return done({codes, num(NOW), claimed})

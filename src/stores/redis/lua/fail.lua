@@ -36,4 +36,4 @@ for i = 1, n do
     out[i] = {f[F_STATE], f[F_RUN]}
   end
 end
-return out
+return done(out)

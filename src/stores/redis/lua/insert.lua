@@ -38,6 +38,7 @@ for i = 1, n do
 end
 
 local out = {}
+local known = {} -- queues registered by this call
 for i = 1, n do
   local id = field(i, 1)
   local existing = holder[i]
@@ -76,10 +77,13 @@ for i = 1, n do
       redis.call('HSET', gk('jkey'), id, member)
     end
     redis.call('XADD', gk('all'), '0-' .. num(seq), 'i', id)
-    redis.call('HSETNX', gk('queues'), queue, '0')
+    if not known[queue] then
+      known[queue] = true
+      redis.call('HSETNX', gk('queues'), queue, '0')
+    end
     enter(id, f)
     wake(queue)
     out[i] = {'inserted', id, state, num(runAt), num(NOW)}
   end
 end
-return out
+return done(out)

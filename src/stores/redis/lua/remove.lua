@@ -15,4 +15,4 @@ for i, id in ipairs(ids) do
     out[#out + 1] = id
   end
 end
-return out
+return done(out)

@@ -40,4 +40,4 @@ for _, id in ipairs(ids) do
     out[#out + 1] = f[F_STATE]
   end
 end
-return out
+return done(out)

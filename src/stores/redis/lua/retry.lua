@@ -32,4 +32,4 @@ for _, id in ipairs(ids) do
     end
   end
 end
-return out
+return done(out)
