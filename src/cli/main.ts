@@ -127,6 +127,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export async function run(argv: string[]): Promise<void> {
+  // Output piped into a reader that stops early (`fila jobs | head`): stop quietly, like other tools.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   try {
     process.exitCode = await main(argv);
   } catch (e) {

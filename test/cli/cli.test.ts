@@ -287,6 +287,26 @@ describe('fila CLI', () => {
     expect(printed.stdout).toMatch(/CREATE TABLE fila_jobs/);
   });
 
+  it('output piped into a reader that stops early (| head) ends quietly with exit code 0', async () => {
+    const file = join(dir, 'many.ndjson');
+    writeFileSync(
+      file,
+      Array.from({ length: 1000 }, (_, i) => JSON.stringify({ i, pad: 'x'.repeat(200) })).join('\n'),
+    );
+    expect(fila(['enqueue', 'bulk', '--file', file]).code).toBe(0);
+    // The shell's `fila jobs --json | head -1`: the reader closes its end after the first chunk, while
+    // the output (about 500 kB) is still being written.
+    const child = spawn(process.execPath, [BIN, 'jobs', '--json', '--limit', '1000', '--store', store], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  });
+
   it('worker --tasks runs the tasks a TypeScript module or folder exports, and stops on SIGTERM', async () => {
     const tasks = join(ROOT, 'test/fixtures/tasks');
     // With --tasks, enqueue applies the task's queue (greetings); without, --queue says it.
