@@ -6,7 +6,8 @@
 // (transitively), in lib.lua's order. EVALSHA runs a script's whole chunk on every call, so every lib
 // definition a script carries costs it time per call (see docs/adr/0006-redis-performance.md). For the
 // same reason a global key named by a literal, gk('st'), is written KEYS[3] in the bundle (from lib.lua's
-// G table): a script whose every gk call is literal then carries neither gk nor G.
+// G table): a script whose every gk call is literal then carries neither gk nor G; and a state field's
+// index, f[F_STATE], is written f[1] (a local constant is an upvalue of every function that reads it).
 //
 //   src/stores/<store>/sql/*.sql          -> statements, keyed by camelCased file name
 //   src/stores/<store>/lua/*.lua          -> scripts, keyed by camelCased file name
@@ -36,9 +37,17 @@ for (const store of readdirSync(storesDir)) {
   if (lib) {
     const gTable = /^local G = \{([^}]*)\}/m.exec(lib[1]);
     const slots = new Map([...(gTable?.[1] ?? '').matchAll(/(\w+) = (\d+)/g)].map((m) => [m[1], m[2]]));
+    const fieldNums = new Map();
+    for (const m of lib[1].matchAll(/^local (F_\w+(?:, F_\w+)*) = (\d+(?:, \d+)*)$/gm)) {
+      const values = m[2].split(', ');
+      m[1].split(', ').forEach((name, i) => fieldNums.set(name, values[i]));
+    }
     const inlineKeys = (code) =>
-      code.replace(/\bgk\('(\w+)'\)/g, (call, name) => (slots.has(name) ? `KEYS[${slots.get(name)}]` : call));
-    const sections = libSections(inlineKeys(lib[1]));
+      code
+        .replace(/\bgk\('(\w+)'\)/g, (call, name) => (slots.has(name) ? `KEYS[${slots.get(name)}]` : call))
+        .replace(/\bF_[A-Z]+\b/g, (name) => fieldNums.get(name) ?? name);
+    // The F_ definitions go: every use of them is now a number.
+    const sections = libSections(inlineKeys(lib[1].replace(/^local F_\w+(?:, F_\w+)* = [\d, ]+\n/gm, '')));
     scripts = scripts.filter(([k]) => k !== 'lib').map(([k, v]) => [k, withLib(sections, inlineKeys(v))]);
   }
   const migDir = join(storesDir, store, 'migrations');
