@@ -51,6 +51,26 @@ export function leaseTests(test: ConformanceTest): void {
       ).toEqual([]);
     });
 
+    test('each job of one claim has its own token, and completing with one ends only its job', async (s) => {
+      const fila = s.client();
+      const store = await fila.store();
+      await fila.enqueueMany([1, 2, 3].map((n) => ({ task: 'noop', payload: { n } })));
+      const { jobs } = await store.jobClaim({
+        queues: ['default'],
+        limit: 3,
+        leaseMs: 30_000,
+        workerId: 'w',
+      });
+      expect(jobs).toHaveLength(3);
+      expect(new Set(jobs.map((j) => j.token)).size).toBe(3);
+      const [a, b, c] = jobs as [(typeof jobs)[0], (typeof jobs)[0], (typeof jobs)[0]];
+      const done = await store.jobCompleteMany({ jobs: [{ id: b.id, token: b.token, result: null }] });
+      expect(done.done.map((d) => [d.id, d.token])).toEqual([[b.id, b.token]]);
+      expect(await fila.getJob(a.id)).toMatchObject({ state: 'active' });
+      expect(await fila.getJob(b.id)).toMatchObject({ state: 'completed' });
+      expect(await fila.getJob(c.id)).toMatchObject({ state: 'active' });
+    });
+
     test('a job completes at most once: a stale or repeated report changes nothing', async (s) => {
       const fila = s.client();
       const store = await fila.store();
