@@ -1,15 +1,15 @@
 /**
  * A private three-node Redis Cluster (three primaries, no replicas) for tests, each node in its own
  * folder. Its six ports (three for clients, three for the cluster bus) are picked among the free ones
- * of 56379-56389 that the other private servers of the tests do not use: the range lies within Linux's
- * ephemeral ports, so any of them may be held for a while by some outgoing connection.
+ * of 26379-26389 that the other private servers of the tests do not use. The range lies below Linux's
+ * ephemeral ports (32768-60999), so no outgoing connection takes one; another program still might.
  */
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { PrivateRedis } from './redis-server.js';
 
-/** 56381 (redis-faults) and 56382-56383 (redis-cluster) belong to other test files. */
-const CANDIDATES = [56379, 56380, 56384, 56385, 56386, 56387, 56388, 56389];
+/** 26381 (redis-faults) and 26382-26383 (redis-cluster) belong to other test files. */
+const CANDIDATES = [26379, 26380, 26384, 26385, 26386, 26387, 26388, 26389];
 
 function canBind(port: number): Promise<boolean> {
   return new Promise((resolve) => {

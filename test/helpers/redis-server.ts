@@ -30,8 +30,9 @@ export class PrivateRedis {
 
   /** Starts the server (again) on the same folder and waits until it answers PING with its data loaded. */
   async start(): Promise<void> {
-    // The ports lie in Linux's ephemeral range: an outgoing connection may hold one for a moment, and
-    // the server then exits at once (bind: address in use). Try again a few times.
+    // Tests use ports below Linux's ephemeral range (32768-60999), so outgoing connections never hold
+    // them; if one is still briefly in use (a previous server's socket), the server exits at once
+    // (bind: address in use). Try again a few times.
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.startOnce();

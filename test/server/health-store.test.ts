@@ -11,7 +11,7 @@ import { PrivateRedis, privateRedisUnavailable } from '../helpers/redis-server.j
 const skip = privateRedisUnavailable() !== undefined;
 
 describe.skipIf(skip)('health when the store goes away', () => {
-  const redis = new PrivateRedis(56390);
+  const redis = new PrivateRedis(26390);
   let fila: Fila;
   let server: FilaServer;
   let token: string;

@@ -10,7 +10,7 @@ import { runStoreConformance } from '../../src/testkit/index.js';
 import { PrivateRedis, privateRedisUnavailable } from '../helpers/redis-server.js';
 
 const skipAll = privateRedisUnavailable();
-const server = skipAll ? null : new PrivateRedis(56382, 56383);
+const server = skipAll ? null : new PrivateRedis(26382, 26383);
 await server?.start();
 afterAll(() => server?.stop());
 

@@ -121,7 +121,7 @@ describe.skipIf(skip)('redis store under faults', () => {
   }, 180_000);
 
   describe.skipIf(skipPrivate)('a private Redis with appendfsync always, restarted mid-run', () => {
-    const server = new PrivateRedis(56381);
+    const server = new PrivateRedis(26381);
     beforeAll(() => server.start(), 30_000);
     afterAll(() => server.stop(), 30_000);
 

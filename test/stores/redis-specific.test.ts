@@ -45,7 +45,7 @@ describe('redis store URLs', () => {
 
   it('fails fast with StoreUnavailableError when no server listens', async () => {
     const started = Date.now();
-    const error = await Promise.resolve(openStore('redis://127.0.0.1:56389/0')).catch((e: unknown) => e);
+    const error = await Promise.resolve(openStore('redis://127.0.0.1:26399/0')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as Error).message).toMatch(/Redis is unavailable/);
     expect(Date.now() - started).toBeLessThan(5000);
