@@ -4,7 +4,8 @@
  * row was stale: nothing was changed for it.
  */
 import type { FinishResult, LeaseRef } from '../../core/store.js';
-import { num, parseLeaseToken } from './rows.js';
+import { parseLeaseToken } from '../shared.js';
+import { num } from './rows.js';
 
 export interface FencedLease {
   id: string;

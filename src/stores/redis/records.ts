@@ -3,7 +3,8 @@
  * lua/lib.lua): the client's JSON record (task, payload, options), the state string the scripts keep
  * ('|'-separated, workerId last), and JSON for progress, result, last error and error history.
  */
-import type { BackoffPolicy, Job, JobError, JobProgress, JobState } from '../../core/job.js';
+import type { BackoffPolicy, Job, JobProgress, JobState } from '../../core/job.js';
+import { toJobError, type StoredError } from '../shared.js';
 import type { NewJob } from '../../core/store.js';
 
 /**
@@ -78,24 +79,6 @@ export function decodeStatus(text: string): JobStatus {
     token: f[13]!,
     workerId: worker === '' ? null : worker,
   };
-}
-
-interface StoredError {
-  attempt: number;
-  at: number;
-  name: string;
-  message: string;
-  code?: string;
-  stack?: string;
-  crash?: boolean;
-}
-
-function toJobError(e: StoredError): JobError {
-  const out: JobError = { attempt: e.attempt, at: new Date(e.at), name: e.name, message: e.message };
-  if (e.code != null) out.code = e.code;
-  if (e.stack != null) out.stack = e.stack;
-  if (e.crash) out.crash = true;
-  return out;
 }
 
 /** What lua/lib.lua's jobFields returns, and what jobGet reads: id, record, state, progress, result, last error, errors. */

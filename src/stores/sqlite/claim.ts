@@ -6,7 +6,8 @@
 import type Database from 'better-sqlite3';
 import { randomToken } from '../../core/ids.js';
 import type { ClaimParams, ClaimedJob } from '../../core/store.js';
-import { claimedFromJson, leaseToken, type ClaimedRow } from './rows.js';
+import { leaseToken } from '../shared.js';
+import { claimedFromJson, type ClaimedRow } from './rows.js';
 import { statements as sql } from './sql.gen.js';
 import { limited, prepared } from './statements.js';
 

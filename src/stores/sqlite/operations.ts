@@ -7,7 +7,8 @@ import type Database from 'better-sqlite3';
 import type { Job, JobFilter, JobState } from '../../core/job.js';
 import { emptyCounts, type JobLogEntry, type JobTarget, type QueueInfo } from '../../core/store.js';
 import { decodeCursor, encodeCursor, filterCondition, targetCondition } from './filter.js';
-import { idFloor, rowToJob, type JobRow } from './rows.js';
+import { idFloor } from '../shared.js';
+import { rowToJob, type JobRow } from './rows.js';
 import { statements as sql } from './sql.gen.js';
 import { fill } from './statements.js';
 

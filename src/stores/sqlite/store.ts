@@ -52,7 +52,7 @@ import { isBusy, mapError } from './errors.js';
 import { Operations } from './operations.js';
 import { Registry } from './registry.js';
 import { INSERT_CHUNK, insertJobs } from './insert.js';
-import { parseLeaseToken } from './rows.js';
+import { parseLeaseToken } from '../shared.js';
 import { MIGRATIONS, applyMigrations } from './migrate.js';
 import { statements as sql } from './sql.gen.js';
 import { prepared } from './statements.js';

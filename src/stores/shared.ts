@@ -1,0 +1,101 @@
+/**
+ * Pieces of the row-to-job mapping that every store shares: the stored form of an attempt's error,
+ * the claim's compact tuple (SQLite and PostgreSQL build it in SQL as a JSON array), `<nonce>.<seq>`
+ * lease tokens, and the id bound used to select jobs by creation time.
+ */
+import type { BackoffPolicy, Job, JobError } from '../core/job.js';
+
+/** An attempt's error as the stores keep it (JSON). */
+export interface StoredError {
+  attempt: number;
+  at: number;
+  name: string;
+  message: string;
+  code?: string | null;
+  stack?: string | null;
+  crash?: boolean;
+}
+
+export function toJobError(e: StoredError): JobError {
+  const out: JobError = { attempt: e.attempt, at: new Date(e.at), name: e.name, message: e.message };
+  if (e.code != null) out.code = e.code;
+  if (e.stack != null) out.stack = e.stack;
+  if (e.crash) out.crash = true;
+  return out;
+}
+
+/** One claimed job as the claim statements list its columns. */
+export type ClaimTuple = [
+  seq: number,
+  id: string,
+  task: string,
+  queue: string,
+  priority: number,
+  runAt: number,
+  payload: unknown,
+  attempt: number,
+  maxAttempts: number,
+  crashCount: number,
+  backoff: BackoffPolicy | null,
+  timeoutMs: number | null,
+  key: string | null,
+  tenant: string,
+  metadata: Record<string, unknown> | null,
+  errors: StoredError[] | null,
+  createdAt: number,
+];
+
+/** The active job a claim tuple describes; `attempt` is the attempt it now runs. */
+export function claimedJob(r: ClaimTuple, attempt: number, workerId: string, startedAt: Date): Job {
+  return {
+    id: r[1],
+    task: r[2],
+    queue: r[3],
+    state: 'active',
+    payload: r[6],
+    priority: r[4],
+    runAt: new Date(r[5]),
+    attempt,
+    maxAttempts: r[8],
+    crashCount: r[9],
+    backoff: r[10],
+    timeoutMs: r[11],
+    key: r[12],
+    tenant: r[13] === '' ? null : r[13],
+    metadata: r[14],
+    progress: null,
+    result: null,
+    error: null,
+    errors: r[15] === null ? [] : r[15].map(toJobError),
+    cancelRequested: false,
+    workerId,
+    createdAt: new Date(r[16]),
+    startedAt,
+    finishedAt: null,
+  };
+}
+
+/**
+ * Lease tokens of the SQL stores are `<claim nonce>.<seq>`: the nonce (stored in lease_token) fences,
+ * the seq locates the row through its primary key. Tokens are opaque outside the store.
+ */
+export function leaseToken(nonce: string, seq: number): string {
+  return `${nonce}.${seq}`;
+}
+
+export function parseLeaseToken(token: string): { nonce: string; seq: number } | null {
+  if (typeof token !== 'string') return null;
+  const dot = token.lastIndexOf('.');
+  if (dot <= 0) return null;
+  const seq = Number(token.slice(dot + 1));
+  return Number.isSafeInteger(seq) && seq > 0 ? { nonce: token.slice(0, dot), seq } : null;
+}
+
+/**
+ * The smallest job id (UUID v7) that a job created at `ms` can have: ids compare as text in time
+ * order, so `id < idFloor(t)` selects jobs created before t.
+ */
+export function idFloor(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
+}
