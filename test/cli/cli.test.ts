@@ -45,6 +45,13 @@ function background(
   return Object.assign(child, { output: () => out });
 }
 
+/** Waits (up to 10 s) until a background process has printed something matching `pattern`. */
+async function outputMatching(child: { output: () => string }, pattern: RegExp): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  while (!pattern.test(child.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return child.output();
+}
+
 interface Run {
   code: number | null;
   stdout: string;
@@ -330,14 +337,16 @@ describe('fila CLI', () => {
       logs: [expect.objectContaining({ message: 'greeting Ana' })],
     });
     expect(json(fila(['job', shout, '--json']))).toMatchObject({ state: 'completed', result: 'OI' });
-    expect(worker.output()).toMatch(/tasks greet, shout; queues greetings; concurrency 2/);
-    expect(worker.output()).toMatch(/completed\s+greet/);
+    // The worker's lines reach this process only while its event loop turns (fila() blocks it), so wait
+    // for them rather than reading them at once.
+    const printed = await outputMatching(worker, /completed\s+greet/);
+    expect(printed).toMatch(/tasks greet, shout; queues greetings; concurrency 2/);
     worker.kill('SIGTERM');
     const [, signal] = await new Promise<[number | null, string | null]>((r) =>
       worker.on('exit', (c, s) => r([c, s])),
     );
     expect(signal).toBe('SIGTERM');
-    expect(worker.output()).toMatch(/stopped/);
+    expect(await outputMatching(worker, /stopped/)).toMatch(/stopped/);
     expect(fila(['worker', '--tasks', join(dir, 'nope.ts')])).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/does not exist/),
@@ -487,7 +496,7 @@ describe('fila CLI', () => {
     server.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => server.on('exit', (c) => r(c)));
     expect(code).toBe(0);
-    expect(server.output()).toMatch(/Fila API stopped/);
+    expect(await outputMatching(server, /Fila API stopped/)).toMatch(/Fila API stopped/);
     expect(fila(['server', '--port', 'eighty'])).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/--port/),

@@ -1,7 +1,8 @@
 /**
  * A private three-node Redis Cluster (three primaries, no replicas) for tests, each node in its own
  * folder. Its six ports (three for clients, three for the cluster bus) are picked among the free ones
- * of 26379-26389 that the other private servers of the tests do not use. The range lies below Linux's
+ * of 26379-26389 and 26400-26419 that the other private servers of the tests do not use (so a server
+ * left behind by an interrupted run does not stop the next one). The range lies below Linux's
  * ephemeral ports (32768-60999), so no outgoing connection takes one; another program still might.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,7 +10,12 @@ import { createServer } from 'node:net';
 import { PrivateRedis } from './redis-server.js';
 
 /** 26381 (redis-faults) and 26382-26383 (redis-cluster) belong to other test files. */
-const CANDIDATES = [26379, 26380, 26384, 26385, 26386, 26387, 26388, 26389];
+const CANDIDATES = [
+  26379,
+  26380,
+  ...Array.from({ length: 6 }, (_, i) => 26384 + i),
+  ...Array.from({ length: 20 }, (_, i) => 26400 + i),
+];
 
 function canBind(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -10,6 +10,17 @@ import { Redis } from 'ioredis';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Servers still running when this process exits normally are killed, so a test file that ends without
+ * its afterAll leaves none behind. A process killed by a signal still can: test files therefore start
+ * their servers in beforeAll, never while loading (`vitest list` loads files and runs no hooks), and
+ * the Cluster helper picks among more ports than it needs.
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export class PrivateRedis {
   readonly dir = mkdtempSync(join(tmpdir(), 'fila-redis-'));
   private process: ChildProcess | undefined;
@@ -75,6 +86,8 @@ export class PrivateRedis {
       { stdio: 'ignore' },
     );
     this.process = child;
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     const deadline = Date.now() + 20_000;
     for (;;) {

@@ -4,7 +4,7 @@
  * own slot, so tests spread over the three nodes.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { dropStore } from '../../src/stores/open.js';
 import { runStoreConformance } from '../../src/testkit/index.js';
 import { PrivateCluster } from '../helpers/redis-cluster.js';
@@ -12,7 +12,8 @@ import { privateRedisUnavailable } from '../helpers/redis-server.js';
 
 const skipAll = privateRedisUnavailable();
 const cluster = skipAll ? null : await PrivateCluster.create();
-await cluster?.start();
+// Started before the tests, not while the file is loaded: `vitest list` loads it and runs no afterAll.
+beforeAll(() => cluster?.start(), 60_000);
 afterAll(() => cluster?.stop());
 
 runStoreConformance({

@@ -4,14 +4,15 @@
  * to its namespace's one hash tag.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { dropStore } from '../../src/stores/open.js';
 import { runStoreConformance } from '../../src/testkit/index.js';
 import { PrivateRedis, privateRedisUnavailable } from '../helpers/redis-server.js';
 
 const skipAll = privateRedisUnavailable();
 const server = skipAll ? null : new PrivateRedis(26382, 26383);
-await server?.start();
+// Started before the tests, not while the file is loaded: `vitest list` loads it and runs no afterAll.
+beforeAll(() => server?.start(), 60_000);
 afterAll(() => server?.stop());
 
 runStoreConformance({
