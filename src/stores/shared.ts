@@ -1,6 +1,6 @@
 /**
  * Pieces of the row-to-job mapping that every store shares: the stored form of an attempt's error,
- * the claim's compact tuple (SQLite and PostgreSQL build it in SQL as a JSON array), `<nonce>.<seq>`
+ * the claim's compact tuple (SQLite and PostgreSQL build it in SQL as a JSON array), `<nonce>.<seq>.<id>`
  * lease tokens, and the id bound used to select jobs by creation time.
  */
 import type { BackoffPolicy, Job, JobError } from '../core/job.js';
@@ -76,18 +76,23 @@ export function claimedJob(r: ClaimTuple, attempt: number, workerId: string, sta
 }
 
 /**
- * Lease tokens of the SQL stores are `<claim nonce>.<seq>`: the nonce (stored in lease_token) fences,
- * the seq locates the row through its primary key. Tokens are opaque outside the store.
+ * Lease tokens of the SQL stores are `<claim nonce>.<seq>.<job id>`: the nonce (stored in lease_token)
+ * fences, the seq locates the row through its primary key, and the id names the job the token was issued
+ * for, so a report whose id is not its token's job is refused before any statement runs (a row found by
+ * seq and nonce is always the job of that id: only a claim issues tokens). Opaque outside the store.
  */
-export function leaseToken(nonce: string, seq: number): string {
-  return `${nonce}.${seq}`;
+export function leaseToken(nonce: string, seq: number, id: string): string {
+  return `${nonce}.${seq}.${id}`;
 }
 
-export function parseLeaseToken(token: string): { nonce: string; seq: number } | null {
+/** The token's nonce and seq when it is well formed and was issued for job `id`; otherwise null. */
+export function parseLeaseToken(token: string, id: string): { nonce: string; seq: number } | null {
   if (typeof token !== 'string') return null;
-  const dot = token.lastIndexOf('.');
+  const idDot = token.lastIndexOf('.');
+  if (idDot <= 0 || token.slice(idDot + 1) !== id) return null;
+  const dot = token.lastIndexOf('.', idDot - 1);
   if (dot <= 0) return null;
-  const seq = Number(token.slice(dot + 1));
+  const seq = Number(token.slice(dot + 1, idDot));
   return Number.isSafeInteger(seq) && seq > 0 ? { nonce: token.slice(0, dot), seq } : null;
 }
 

@@ -71,6 +71,39 @@ export function leaseTests(test: ConformanceTest): void {
       expect(await fila.getJob(c.id)).toMatchObject({ state: 'active' });
     });
 
+    test('a report naming another job than its token changes nothing', async (s) => {
+      const fila = s.client();
+      const store = await fila.store();
+      await fila.enqueueMany([1, 2].map((n) => ({ task: 'noop', payload: { n } })));
+      const { jobs } = await store.jobClaim({
+        queues: ['default'],
+        limit: 2,
+        leaseMs: 30_000,
+        workerId: 'w',
+      });
+      const [a, b] = jobs as [(typeof jobs)[0], (typeof jobs)[0]];
+      // a's id with b's (valid) token: neither a nor b may change.
+      const mixed = { id: a.id, token: b.token };
+      const complete = await store.jobCompleteMany({ jobs: [{ ...mixed, result: '"wrong"' }] });
+      expect(complete).toMatchObject({ done: [], lost: [mixed] });
+      const fail = await store.jobFailMany({
+        jobs: [{ ...mixed, error: { name: 'Error', message: 'wrong' }, retryDelayMs: null }],
+      });
+      expect(fail).toMatchObject({ done: [], lost: [mixed] });
+      const release = await store.jobReleaseMany({ jobs: [{ ...mixed, delayMs: 0 }] });
+      expect(release).toMatchObject({ done: [], lost: [mixed] });
+      expect(
+        (await store.jobProgressMany({ jobs: [{ ...mixed, percent: 50, message: 'wrong' }] })).lost,
+      ).toEqual([mixed]);
+      expect((await store.jobExtendLeases({ leases: [mixed], leaseMs: 30_000 })).lost).toEqual([mixed]);
+      expect((await store.jobCheckLeases({ leases: [mixed] })).lost).toEqual([mixed]);
+      for (const job of [a, b]) {
+        expect(await fila.getJob(job.id)).toMatchObject({ state: 'active', progress: null, result: null });
+      }
+      const right = await store.jobCompleteMany({ jobs: [{ id: b.id, token: b.token, result: null }] });
+      expect(right.done.map((d) => d.id)).toEqual([b.id]);
+    });
+
     test('a job completes at most once: a stale or repeated report changes nothing', async (s) => {
       const fila = s.client();
       const store = await fila.store();

@@ -1,5 +1,5 @@
 /**
- * Fenced batches: the leases of a batch with their parsed tokens (`<nonce>.<seq>`), sent to a statement
+ * Fenced batches: the leases of a batch with their parsed tokens (`<nonce>.<seq>.<id>`), sent to a statement
  * as arrays, and the statement's rows matched back to them by token and seq. A lease that matched no
  * row was stale: nothing was changed for it.
  */
@@ -23,8 +23,8 @@ export function fenced(items: LeaseRef[]): { leases: FencedLease[]; seqs: number
   const tokens: string[] = new Array(items.length);
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
-    const parsed = parseLeaseToken(item.token);
-    // A malformed token matches no row (seq 0 does not exist): reported lost.
+    const parsed = parseLeaseToken(item.token, item.id);
+    // A malformed token, or one issued for another job, matches no row (seq 0 does not exist): reported lost.
     const seq = parsed?.seq ?? 0;
     const nonce = parsed?.nonce ?? '';
     leases[i] = { id: item.id, token: item.token, seq, nonce, key: `${nonce}.${seq}` };

@@ -94,7 +94,7 @@ export function claimedFromTuples(
   for (let i = 0; i < tuples.length; i++) {
     const r = tuples[i]!;
     out[i] = Object.assign(claimedJob(r, r[7], workerId, startedAt), {
-      token: leaseToken(nonce, r[0]),
+      token: leaseToken(nonce, r[0], r[1]),
       leaseExpiresAt,
     });
   }

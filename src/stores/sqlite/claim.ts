@@ -69,7 +69,7 @@ export function claimedJobs(params: ClaimParams, claimed: ClaimedBatch): Claimed
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     const job = row.job as ClaimedJob;
-    job.token = leaseToken(nonce, row.seq);
+    job.token = leaseToken(nonce, row.seq, job.id);
     job.leaseExpiresAt = leaseExpiresAt;
     jobs[i] = job;
   }
