@@ -185,6 +185,65 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     expect(jobs.map((j) => j.id)).toEqual([held.id, mine.id]);
   });
 
+  it('inserts a lone job, a uniform batch and a mixed batch with every column as given, in order', async () => {
+    // Three statements: insert-one (one row), insert-uniform (rows differing only in id and payload)
+    // and insert (anything else). Each must store the same columns the same way.
+    const fila = createFila({ store: urlFor(`fila_spec_${process.pid}_${++n}`) });
+    cleanups.unshift(() => fila.close());
+    const one = await fila.enqueue(
+      'noop',
+      { n: 0 },
+      {
+        queue: 'q1',
+        priority: 'high',
+        tenant: 't1',
+        delay: '1m',
+        maxAttempts: 4,
+        timeout: '3s',
+        backoff: { type: 'fixed', delay: '2s' },
+        metadata: { via: 'api' },
+      },
+    );
+    const options = { queue: 'q2', delay: '1h', maxAttempts: 7, timeout: '5s', metadata: { via: 'import' } };
+    const uniform = await fila.enqueueMany([1, 2, 3].map((n) => ({ task: 'noop', payload: { n }, options })));
+    const mixed = await fila.enqueueMany([
+      { task: 'noop', payload: { n: 4 }, options: { queue: 'q1', priority: 5 } },
+      {
+        task: 'noop',
+        payload: { n: 5 },
+        options: { queue: 'q2', tenant: 't2', backoff: { type: 'fixed', delay: '2s' } },
+      },
+    ]);
+    const jobs = (await fila.listJobs({ order: 'asc' })).jobs;
+    expect(jobs.map((j) => j.id)).toEqual([one.id, ...uniform.map((j) => j.id), ...mixed.map((j) => j.id)]);
+    expect(jobs[0]).toMatchObject({
+      queue: 'q1',
+      priority: 10,
+      tenant: 't1',
+      state: 'scheduled',
+      maxAttempts: 4,
+      timeoutMs: 3000,
+      backoff: { type: 'fixed', delayMs: 2000 },
+      metadata: { via: 'api' },
+      payload: { n: 0 },
+    });
+    expect(jobs[0]!.runAt.getTime() - jobs[0]!.createdAt.getTime()).toBe(60_000);
+    for (const [k, job] of jobs.slice(1, 4).entries()) {
+      expect(job).toMatchObject({
+        queue: 'q2',
+        state: 'scheduled',
+        maxAttempts: 7,
+        timeoutMs: 5000,
+        metadata: { via: 'import' },
+        tenant: null,
+        payload: { n: k + 1 },
+      });
+      expect(job.runAt.getTime() - job.createdAt.getTime()).toBe(3_600_000);
+    }
+    expect(jobs[4]).toMatchObject({ queue: 'q1', priority: 5, state: 'queued', payload: { n: 4 } });
+    expect(jobs[5]).toMatchObject({ queue: 'q2', tenant: 't2', payload: { n: 5 } });
+  });
+
   it('a batch larger than one statement is still all or nothing', async () => {
     const store = await open(urlFor(`fila_spec_${process.pid}_${++n}`));
     const job = (id: string): NewJob => ({

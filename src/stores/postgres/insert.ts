@@ -1,7 +1,8 @@
 /**
  * Inserting jobs: rows without a dedup key go in one statement per batch (columns as arrays, unnested
- * in order), rows with a key one by one through the unique index, applying the key's policy. Runs on
- * whatever `run` executes statements on: the pool (one autocommit statement), a transaction of the
+ * in order; rows that differ only in id and payload bind the rest once; a lone row as plain VALUES,
+ * which runs faster), rows with a key one by one through the unique index, applying the key's policy.
+ * Runs on whatever `run` executes statements on: the pool (one autocommit statement), a transaction of the
  * store's, or the application's own transaction (`foreignRun` turns what the application passed as `tx`
  * into such a runner, refusing what cannot be its transaction).
  */
@@ -16,6 +17,8 @@ export type Run = (text: string, values: unknown[]) => Promise<unknown[]>;
 
 export interface InsertStatements {
   insert: string;
+  insertUniform: string;
+  insertOne: string;
   insertKeyed: string;
   findByKey: string;
   replace: string;
@@ -37,6 +40,10 @@ export async function insertJobs(run: Run, sql: InsertStatements, jobs: NewJob[]
     if (job.key === null) plain.push(i);
     else results[i] = await insertKeyed(run, sql, job);
   }
+  if (plain.length === 1) {
+    results[plain[0]!] = await insertOne(run, sql, jobs[plain[0]!]!);
+    return results;
+  }
   for (let start = 0; start < plain.length; start += INSERT_CHUNK) {
     const chunk = plain.slice(start, start + INSERT_CHUNK);
     const n = chunk.length;
@@ -56,7 +63,7 @@ export async function insertJobs(run: Run, sql: InsertStatements, jobs: NewJob[]
       cols[10]![k] = job.tenant ?? '';
       cols[11]![k] = job.metadata;
     }
-    const [row] = (await run(sql.insert, [...cols, sql.channel])) as { now: number | string }[];
+    const [row] = (await run(...insertStatement(sql, cols))) as { now: number | string }[];
     const now = num(row!.now);
     for (const i of chunk) {
       const job = jobs[i]!;
@@ -66,6 +73,64 @@ export async function insertJobs(run: Run, sql: InsertStatements, jobs: NewJob[]
     }
   }
   return results;
+}
+
+/** Columns (as insertJobs builds them) that insert-uniform.sql binds once when every row agrees. */
+const SHARED_COLUMNS = [1, 2, 3, 4, 5, 7, 8, 9, 10, 11];
+
+/** insert-uniform.sql when the rows differ only in id and payload (a typical bulk enqueue), else insert.sql. */
+function insertStatement(sql: InsertStatements, cols: unknown[][]): [string, unknown[]] {
+  const uniform = SHARED_COLUMNS.every((c) => {
+    const col = cols[c]!;
+    const first = col[0];
+    for (let k = 1; k < col.length; k++) if (col[k] !== first) return false;
+    return true;
+  });
+  if (!uniform) return [sql.insert, [...cols, sql.channel]];
+  const shared = (c: number) => cols[c]![0];
+  return [
+    sql.insertUniform,
+    [
+      cols[0],
+      shared(1),
+      shared(2),
+      shared(3),
+      shared(4),
+      shared(5),
+      cols[6],
+      shared(7),
+      shared(8),
+      shared(9),
+      shared(10),
+      shared(11),
+      sql.channel,
+    ],
+  ];
+}
+
+async function insertOne(run: Run, sql: InsertStatements, job: NewJob): Promise<InsertResult> {
+  const [row] = (await run(sql.insertOne, [
+    job.id,
+    job.task,
+    job.queue,
+    job.priority,
+    ms(job.runAt),
+    ms(job.delayMs),
+    job.payload,
+    job.maxAttempts,
+    json(job.backoff),
+    ms(job.timeoutMs),
+    job.tenant ?? '',
+    job.metadata,
+    sql.channel,
+  ])) as { now: number | string; state: JobState; run_at: number | string }[];
+  return {
+    id: job.id,
+    outcome: 'inserted',
+    state: row!.state,
+    runAt: num(row!.run_at),
+    createdAt: num(row!.now),
+  };
 }
 
 async function insertKeyed(run: Run, sql: InsertStatements, job: NewJob): Promise<InsertResult> {

@@ -123,6 +123,8 @@ export class PostgresStore implements Store {
     this.sql = statementsFor(this.schema);
     this.insertSql = {
       insert: this.sql.insert,
+      insertUniform: this.sql.insertUniform,
+      insertOne: this.sql.insertOne,
       insertKeyed: this.sql.insertKeyed,
       findByKey: this.sql.findByKey,
       replace: this.sql.replace,
