@@ -72,6 +72,7 @@ export async function dropStore(url: string): Promise<void> {
   if (url.startsWith('sqlite://')) {
     const { rmSync } = await import('node:fs');
     const { path } = parseSqliteUrl(url);
+    if (path === ':memory:') return; // nothing on disk (and never a file named ':memory:')
     for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
     return;
   }

@@ -5,12 +5,13 @@
  */
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createFila,
+  defineTask,
   DuplicateJobError,
   SchemaVersionError,
   SqliteStore,
@@ -155,6 +156,39 @@ describe('SQLite store', () => {
     expect(() => fila.enqueue('noop', {}, { tx: {} })).toThrow(ValidationError);
     other.close();
     await fila.close();
+  });
+
+  it('sqlite://:memory: keeps the database in memory: jobs run, nothing is written to disk, stores are separate', async () => {
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const a = createFila({ store: 'sqlite://:memory:' });
+      const b = createFila({ store: 'sqlite://:memory:' });
+      expect((await a.store()).capabilities).toEqual({ crossProcessWake: false, transactions: false });
+      const ran: number[] = [];
+      let finished!: () => void;
+      const done = new Promise<void>((r) => (finished = r));
+      const job = await a.enqueue('count', { n: 1 });
+      const count = defineTask({
+        name: 'count',
+        handler: (p: { n: number }) => {
+          ran.push(p.n);
+          finished();
+        },
+      });
+      const worker = a.worker({ tasks: [count], handleSignals: false });
+      await worker.start();
+      await done;
+      await worker.stop();
+      expect(ran).toEqual([1]);
+      expect((await a.getJob(job.id))?.state).toBe('completed');
+      expect(await b.getJob(job.id)).toBeNull();
+      await a.close();
+      await b.close();
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('parses store URLs', () => {
