@@ -7,25 +7,19 @@
  *   LeaseKeeper renews all leases in one call and hears about lost leases and cancellations
  *   Rescuer     recovers jobs of crashed workers (any live worker does it for everyone)
  *   Pruner      deletes finished jobs past their retention
+ *   RunBuffer   holds jobs claimed ahead of free slots (buffer.ts); options.ts checks the options
  *
  * Invariants: a run's outcome is reported at most once (`JobRun.reported`); a job's slot is freed only
  * when its handler has settled, even if its outcome was reported earlier (timeout, cancel); nothing is
  * written for a run whose lease is no longer ours.
  *
- * Buffer: when handlers are short (mean under 5 ms), each claim also fetches jobs ahead of the free slots
- * (see autoBuffer), which start as slots free up, so one store round trip serves many jobs. Measured on
- * SQLite with no-op handlers: concurrency 10 went from ~32,000 to ~48,000 jobs/s. Long jobs get no
- * buffer, so a worker never hoards work others could run. Buffered jobs are leased, heartbeated,
- * cancellable, and released at shutdown.
+ * Buffer: when handlers are short, each claim also fetches jobs ahead of the free slots, which start as
+ * slots free up (see buffer.ts: sized by the mean handler time, given back when handlers turn slow).
+ * Buffered jobs are leased, heartbeated, cancellable, and released at shutdown.
  */
 import { hostname } from 'node:os';
-import {
-  DEFAULT_BACKOFF,
-  normalizeBackoff,
-  type BackoffFunction,
-  type BackoffInput,
-} from '../core/backoff.js';
-import { checkTimerMs, parseDuration, type Duration } from '../core/duration.js';
+import type { BackoffFunction } from '../core/backoff.js';
+import { parseDuration, type Duration } from '../core/duration.js';
 import type { FilaEvents } from '../core/event-map.js';
 import { TypedEmitter } from '../core/events.js';
 import {
@@ -35,12 +29,10 @@ import {
   ValidationError,
   WorkerShutdownError,
 } from '../core/errors.js';
-import { randomToken } from '../core/ids.js';
-import { toJsonText, DEFAULT_MAX_PAYLOAD_BYTES } from '../core/json.js';
+import { toJsonText } from '../core/json.js';
 import type { BackoffPolicy, Job, JobState } from '../core/job.js';
 import type { ClaimedJob, LeaseRef, LeaseStatus, Store } from '../core/store.js';
-import { isTask, type AnyTask } from '../core/task.js';
-import { checkInt, checkKnownKeys, checkName, isPlainObject } from '../core/validate.js';
+import type { AnyTask } from '../core/task.js';
 import { jobEvent, type EventPublisher } from '../client/publisher.js';
 import { VERSION } from '../version.js';
 import { Completer, type PendingOutcome } from './completer.js';
@@ -49,96 +41,12 @@ import { JobRun } from './job-run.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { Periodic } from './periodic.js';
 import { Producer } from './producer.js';
+import { RunBuffer, STALL_CHECK_MS } from './buffer.js';
+import { resolveWorkerOptions, type Retention, type WorkerOptions } from './options.js';
+import { holdYoungGeneration } from './heap.js';
 import { handleSignalsFor, releaseSignalsFor } from './signals.js';
 
-/** Retention of finished jobs per state; `false` keeps them until cleaned by hand. */
-export interface RetentionOptions {
-  completed?: Duration | false;
-  failed?: Duration | false;
-  cancelled?: Duration | false;
-}
-
-export interface WorkerOptions {
-  /** The tasks this worker runs. */
-  tasks: AnyTask[] | Record<string, AnyTask>;
-  /** Queues to take jobs from. Default: the queues of its tasks. */
-  queues?: string[];
-  /** Jobs run at the same time. Default 10. */
-  concurrency?: number;
-  /** Lease length: a crashed worker's jobs run again after about lease + rescue interval. Default 30 s. */
-  lease?: Duration;
-  /** How often all leases are renewed (one store call). Default lease / 3. */
-  heartbeatInterval?: Duration;
-  /** How often the worker asks whether its running jobs were cancelled. Default 1 s. */
-  cancelCheckInterval?: Duration;
-  /** Safety-net poll for new work, ± 20% jitter. Default 1 s. */
-  pollInterval?: Duration;
-  /** How often expired leases are rescued. Default 15 s. */
-  rescueInterval?: Duration;
-  /** Lease expiries (crashes) after which a job fails instead of running again. Default 3. */
-  maxCrashes?: number;
-  /** How long `stop()` waits for running jobs before aborting and releasing them. Default 10 s. */
-  shutdownGrace?: Duration;
-  /** Stop gracefully on SIGINT/SIGTERM, then let the signal end the process. Default true. */
-  handleSignals?: boolean;
-  /** How long finished jobs are kept. Default: completed 7 d, failed 30 d, cancelled 7 d. `false`: never pruned. */
-  retention?: RetentionOptions | false;
-  /** How often the retention pruner runs. Default 60 s. */
-  pruneInterval?: Duration;
-  /** Backoff for tasks and jobs that define none. Default: exponential from 1 s, ×2, ≤ 1 h, 25% jitter. */
-  backoff?: BackoffInput | BackoffFunction;
-  /** Largest accepted handler result, in bytes of JSON. Default 1 MiB. */
-  maxResultBytes?: number;
-  /** Worker id, shown in jobs and the registry. Default host:pid:random. */
-  id?: string;
-  /**
-   * Jobs claimed ahead of free slots. `auto` (default): while handlers take under 5 ms on average, enough
-   * for claims of about 128 jobs, or the store's `claimBatch` (256 on PostgreSQL), at most 4 ×
-   * concurrency; none for longer jobs. A number fixes it; 0 claims only for free slots.
-   */
-  prefetch?: number | 'auto';
-}
-
-/** Mean handler time below which `prefetch: 'auto'` buffers jobs. */
-const SHORT_JOB_MS = 5;
-
-/**
- * The automatic buffer: enough that a claim carries about `claimBatch` jobs, at most 4 × concurrency;
- * none from concurrency `claimBatch` up. The default of 128 suits SQLite (gains flatten beyond that, and
- * memory grows: a 400-job buffer at concurrency 100 measured 95 MB RSS for no gain; 256 measured
- * ~10% slower at concurrency 100). A store whose round trip is costly declares a larger `claimBatch`.
- */
-function autoBuffer(concurrency: number, claimBatch: number): number {
-  return Math.max(0, Math.min(concurrency * 4, claimBatch - concurrency));
-}
-
-const DEFAULT_CLAIM_BATCH = 128;
-
-const WORKER_KEYS = [
-  'tasks',
-  'queues',
-  'concurrency',
-  'lease',
-  'heartbeatInterval',
-  'cancelCheckInterval',
-  'pollInterval',
-  'rescueInterval',
-  'maxCrashes',
-  'shutdownGrace',
-  'handleSignals',
-  'retention',
-  'pruneInterval',
-  'backoff',
-  'maxResultBytes',
-  'id',
-  'prefetch',
-];
-
-const DEFAULT_RETENTION: Record<'completed' | 'failed' | 'cancelled', number> = {
-  completed: 7 * 86_400_000,
-  failed: 30 * 86_400_000,
-  cancelled: 7 * 86_400_000,
-};
+export type { RetentionOptions, WorkerOptions } from './options.js';
 
 interface WorkerHost {
   store(): Promise<Store>;
@@ -158,7 +66,7 @@ export class Worker {
   /** This worker's events (also re-emitted on its client). */
   readonly events: TypedEmitter<FilaEvents>;
 
-  private readonly tasks = new Map<string, AnyTask>();
+  private readonly tasks: Map<string, AnyTask>;
   private readonly leaseMs: number;
   private readonly heartbeatMs: number;
   private readonly cancelCheckMs: number;
@@ -167,7 +75,8 @@ export class Worker {
   private readonly maxCrashes: number;
   private readonly shutdownGraceMs: number;
   private readonly handleSignals: boolean;
-  private readonly retention: ['completed' | 'failed' | 'cancelled', number][];
+  private readonly leanHeap: boolean;
+  private readonly retention: Retention;
   private readonly pruneIntervalMs: number;
   private readonly backoff: BackoffPolicy | BackoffFunction;
   private readonly maxResultBytes: number;
@@ -175,10 +84,7 @@ export class Worker {
   /** Runs this worker answers for: buffered, running, or finished with their outcome not yet written. */
   private readonly runs = new Map<string, JobRun>();
   /** Claimed runs waiting for a free slot, in claim order. */
-  private buffer: JobRun[] = [];
-  private readonly prefetch: number | 'auto';
-  private bufferTarget = 0;
-  private meanRunMs: number | undefined;
+  private readonly buffer: RunBuffer;
   private busy = 0;
   private store: Store | undefined;
   private producer: Producer | undefined;
@@ -186,6 +92,7 @@ export class Worker {
   private executor: Executor | undefined;
   private leaseKeeper: LeaseKeeper | undefined;
   private rescuer: Periodic | undefined;
+  private stallCheck: Periodic | undefined;
   private pruner: Periodic | undefined;
   private registrar: Periodic | undefined;
   private startedAt = 0;
@@ -198,65 +105,30 @@ export class Worker {
     private readonly host: WorkerHost,
     options: WorkerOptions,
   ) {
-    if (!isPlainObject(options))
-      throw new ValidationError('worker: expected an options object { tasks, ... }');
-    checkKnownKeys(options, WORKER_KEYS, 'worker');
-    const list = Array.isArray(options.tasks)
-      ? options.tasks
-      : isPlainObject(options.tasks)
-        ? Object.values(options.tasks)
-        : null;
-    if (!list)
-      throw new ValidationError('worker: tasks must be an array (or object) of tasks from defineTask()');
-    for (const task of list) {
-      if (!isTask(task)) throw new ValidationError('worker: tasks must be created with defineTask()');
-      if (this.tasks.has(task.name)) throw new ValidationError(`worker: task "${task.name}" is given twice`);
-      this.tasks.set(task.name, task);
-    }
-    const queues = options.queues ?? [...new Set(list.map((t) => t.queue))];
-    if (!Array.isArray(queues) || queues.length === 0) {
-      throw new ValidationError('worker: no queues to work on; give tasks or queues');
-    }
-    this.queues = Object.freeze([...new Set(queues.map((q) => checkName(q, 'worker: queues')))]);
-    this.concurrency =
-      options.concurrency === undefined
-        ? 10
-        : checkInt(options.concurrency, 'worker: concurrency', 1, 10_000);
-    this.leaseMs = ms(options.lease, 30_000, 'lease', 1_000);
-    this.heartbeatMs = ms(options.heartbeatInterval, Math.floor(this.leaseMs / 3), 'heartbeatInterval', 100);
-    if (this.heartbeatMs > this.leaseMs / 2) {
-      throw new ValidationError(
-        'worker: heartbeatInterval must be at most half the lease (default: a third)',
-      );
-    }
-    this.cancelCheckMs = ms(options.cancelCheckInterval, 1000, 'cancelCheckInterval', 50);
-    this.pollIntervalMs = ms(options.pollInterval, 1000, 'pollInterval', 10);
-    this.rescueIntervalMs = ms(options.rescueInterval, 15_000, 'rescueInterval', 100);
-    this.maxCrashes =
-      options.maxCrashes === undefined ? 3 : checkInt(options.maxCrashes, 'worker: maxCrashes', 1, 1000);
-    this.shutdownGraceMs = ms(options.shutdownGrace, 10_000, 'shutdownGrace', 0);
-    this.handleSignals = options.handleSignals ?? true;
-    this.pruneIntervalMs = ms(options.pruneInterval, 60_000, 'pruneInterval', 100);
-    this.retention = resolveRetention(options.retention);
-    this.backoff =
-      options.backoff === undefined
-        ? DEFAULT_BACKOFF
-        : typeof options.backoff === 'function'
-          ? options.backoff
-          : normalizeBackoff(options.backoff, 'worker: backoff');
-    this.maxResultBytes =
-      options.maxResultBytes === undefined
-        ? DEFAULT_MAX_PAYLOAD_BYTES
-        : checkInt(options.maxResultBytes, 'worker: maxResultBytes', 1, 64 * 1024 * 1024);
-    if (options.prefetch !== undefined && options.prefetch !== 'auto') {
-      checkInt(options.prefetch, 'worker: prefetch', 0, 10_000);
-    }
-    this.prefetch = options.prefetch ?? 'auto';
-    this.bufferTarget = this.prefetch === 'auto' ? 0 : this.prefetch;
-    this.id =
-      options.id === undefined
-        ? `${hostname()}:${process.pid}:${randomToken(3)}`
-        : checkName(options.id, 'worker: id');
+    const o = resolveWorkerOptions(options);
+    this.tasks = o.tasks;
+    this.queues = o.queues;
+    this.concurrency = o.concurrency;
+    this.leaseMs = o.leaseMs;
+    this.heartbeatMs = o.heartbeatMs;
+    this.cancelCheckMs = o.cancelCheckMs;
+    this.pollIntervalMs = o.pollIntervalMs;
+    this.rescueIntervalMs = o.rescueIntervalMs;
+    this.maxCrashes = o.maxCrashes;
+    this.shutdownGraceMs = o.shutdownGraceMs;
+    this.handleSignals = o.handleSignals;
+    this.leanHeap = o.leanHeap;
+    this.pruneIntervalMs = o.pruneIntervalMs;
+    this.retention = o.retention;
+    this.backoff = o.backoff;
+    this.maxResultBytes = o.maxResultBytes;
+    this.buffer = new RunBuffer({
+      concurrency: this.concurrency,
+      prefetch: o.prefetch,
+      claimBatch: () => this.store?.claimBatch,
+      giveBack: (run) => this.giveBack(run),
+    });
+    this.id = o.id;
     this.events = new TypedEmitter<FilaEvents>((error, event) => {
       if (event !== 'worker:error')
         this.emit('worker:error', { workerId: this.id, error, during: `listener of ${event}` });
@@ -277,6 +149,7 @@ export class Worker {
   async start(): Promise<void> {
     if (this.state !== 'new') throw new ValidationError(`worker: start() called on a ${this.state} worker`);
     this.state = 'starting';
+    if (this.leanHeap) holdYoungGeneration();
     const store = await this.host.store();
     this.store = store;
     const onError = (error: unknown, during: string) =>
@@ -317,9 +190,9 @@ export class Worker {
       workerId: this.id,
       pollIntervalMs: this.pollIntervalMs,
       freeSlots: () =>
-        this.completer!.pending >= this.concurrency + this.bufferTarget
+        this.completer!.pending >= this.concurrency + this.buffer.target
           ? 0
-          : Math.max(0, this.concurrency - this.busy + this.bufferTarget - this.buffer.length),
+          : Math.max(0, this.concurrency - this.busy + this.buffer.target - this.buffer.length),
       start: (job) => this.run(job),
       onError,
     });
@@ -339,6 +212,13 @@ export class Worker {
     });
     this.rescuer = new Periodic(this.rescueIntervalMs, () => this.rescue());
     this.pruner = new Periodic(this.pruneIntervalMs, () => this.prune());
+    this.stallCheck = new Periodic(
+      STALL_CHECK_MS,
+      async () => {
+        if (this.state === 'running') this.buffer.checkStall(this.busy >= this.concurrency);
+      },
+      0,
+    );
     this.registrar = new Periodic(REGISTRY_BEAT_MS, () => this.beat(), 0.1);
     this.startedAt = Date.now();
     this.state = 'running';
@@ -346,6 +226,7 @@ export class Worker {
     this.producer.start();
     this.rescuer.start(true);
     this.registrar.start(true);
+    if (this.buffer.auto) this.stallCheck.start();
     if (this.retention.length) this.pruner.start();
     if (this.handleSignals) handleSignalsFor(this);
     this.emit('worker:start', { workerId: this.id, queues: [...this.queues], concurrency: this.concurrency });
@@ -379,14 +260,13 @@ export class Worker {
     // A claim already on its way lands first: its jobs are then handed straight back (see run()).
     await this.producer!.stop();
     // Buffered jobs never started: give them back now, not after the grace period.
-    for (const run of this.buffer) {
-      if (run.reported || run.discarded) continue;
-      run.reported = true;
-      run.settled = true;
-      this.completer!.add({ kind: 'release', run, delayMs: 0, snooze: false });
-    }
-    this.buffer = [];
-    await Promise.all([this.rescuer!.stop(), this.pruner!.stop(), this.registrar!.stop()]);
+    for (const run of this.buffer.takeAll()) if (!run.reported && !run.discarded) this.giveBack(run);
+    await Promise.all([
+      this.rescuer!.stop(),
+      this.pruner!.stop(),
+      this.registrar!.stop(),
+      this.stallCheck!.stop(),
+    ]);
     if (this.busy > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(finish, graceMs);
@@ -422,14 +302,15 @@ export class Worker {
   private run(job: ClaimedJob): void {
     // The same job claimed again while an older run of it is still here: that run's lease is gone.
     const stale = this.runs.get(job.id);
-    if (stale) this.onLost(stale);
+    // A run given back (released, its write pending) is not a lost lease: just let it go.
+    if (stale) {
+      if (stale.reported && stale.settled) this.forget(stale);
+      else this.onLost(stale);
+    }
     const run = new JobRun(job);
     this.runs.set(job.id, run);
     if (this.state !== 'running') {
-      // Claimed while stopping: hand it straight back.
-      run.reported = true;
-      run.settled = true;
-      this.completer!.add({ kind: 'release', run, delayMs: 0, snooze: false });
+      this.giveBack(run); // claimed while stopping: hand it straight back
       return;
     }
     if (this.busy >= this.concurrency) this.buffer.push(run);
@@ -438,6 +319,7 @@ export class Worker {
 
   private execute(run: JobRun): void {
     run.begin();
+    this.buffer.started(run);
     this.busy++;
     const job = run.job;
     if (this.wants('job:start')) this.emit('job:start', { job, workerId: this.id });
@@ -453,7 +335,7 @@ export class Worker {
     void this.executor!.run(run).then((outcome) => {
       run.settled = true;
       this.busy--;
-      this.observe(run.durationMs);
+      this.buffer.observe(run.durationMs);
       if (!run.reported) this.report(run, outcome);
       this.startBuffered();
       if (this.busy === 0) this.idleWaiter?.();
@@ -464,21 +346,18 @@ export class Worker {
 
   /** Starts buffered runs while slots are free (skipping any cancelled or lost meanwhile). */
   private startBuffered(): void {
-    while (this.busy < this.concurrency && this.buffer.length > 0 && this.state === 'running') {
-      const next = this.buffer.shift()!;
-      if (!next.reported && !next.discarded) this.execute(next);
+    while (this.busy < this.concurrency && this.state === 'running') {
+      const next = this.buffer.next();
+      if (!next) return;
+      this.execute(next);
     }
   }
 
-  /** Tracks the mean handler time, which decides the buffer under `prefetch: 'auto'`. */
-  private observe(durationMs: number): void {
-    this.meanRunMs = this.meanRunMs === undefined ? durationMs : this.meanRunMs * 0.8 + durationMs * 0.2;
-    if (this.prefetch === 'auto') {
-      this.bufferTarget =
-        this.meanRunMs < SHORT_JOB_MS
-          ? autoBuffer(this.concurrency, this.store?.claimBatch ?? DEFAULT_CLAIM_BATCH)
-          : 0;
-    }
+  /** Gives a run that never started back to its queue: a release, no attempt spent. */
+  private giveBack(run: JobRun): void {
+    run.reported = true;
+    run.settled = true;
+    this.completer!.add({ kind: 'release', run, delayMs: 0, snooze: false });
   }
 
   private report(run: JobRun, outcome: Outcome): void {
@@ -684,30 +563,4 @@ export class Worker {
     this.events.emit(event, payload);
     this.host.events.emit(event, payload);
   }
-}
-
-function ms(value: Duration | undefined, fallback: number, what: string, min: number): number {
-  if (value === undefined) return fallback;
-  const parsed = parseDuration(value, `worker: ${what}`);
-  if (parsed < min) throw new ValidationError(`worker: ${what} must be at least ${min} ms`);
-  return checkTimerMs(parsed, `worker: ${what}`);
-}
-
-function resolveRetention(
-  options: RetentionOptions | false | undefined,
-): ['completed' | 'failed' | 'cancelled', number][] {
-  if (options === false) return [];
-  if (options !== undefined && !isPlainObject(options as unknown))
-    throw new ValidationError('worker: retention must be an object or false');
-  if (options) checkKnownKeys(options, ['completed', 'failed', 'cancelled'], 'worker: retention');
-  const out: ['completed' | 'failed' | 'cancelled', number][] = [];
-  for (const state of ['completed', 'failed', 'cancelled'] as const) {
-    const value = options?.[state];
-    if (value === false) continue;
-    out.push([
-      state,
-      value === undefined ? DEFAULT_RETENTION[state] : parseDuration(value, `worker: retention.${state}`),
-    ]);
-  }
-  return out;
 }

@@ -1,0 +1,47 @@
+/**
+ * The worker's lean heap (src/worker/heap.ts): in a fresh process, a started worker holds V8's young
+ * generation at its starting size while objects keep surviving scavenges; with `leanHeap: false` the same
+ * load grows it, which shows the check can fail. A wrong value is refused before anything starts.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createFila, defineTask } from '../../src/index.js';
+
+const CHILD = fileURLToPath(new URL('../fixtures/heap-child.mjs', import.meta.url));
+// The child imports the built package (dist/), which npm test builds first.
+const BUILT = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+
+function youngGeneration(leanHeap: boolean): { start: number; end: number } {
+  const out = execFileSync(process.execPath, [CHILD, String(leanHeap)], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as { start: number; end: number };
+}
+
+describe('worker leanHeap', () => {
+  it('holds the young generation at its starting size by default, and lets it grow when false', () => {
+    if (!existsSync(BUILT)) throw new Error('the package is not built: run npm run build (npm test does)');
+    const lean = youngGeneration(true);
+    expect(lean.end).toBe(lean.start);
+    const grown = youngGeneration(false);
+    expect(grown.end).toBeGreaterThan(grown.start);
+  }, 30_000);
+
+  it('refuses a value that is not a boolean', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fila-heap-'));
+    const fila = createFila({ store: `sqlite://${join(dir, 'fila.db')}` });
+    expect(() =>
+      fila.worker({
+        tasks: [defineTask({ name: 'noop', handler: () => {} })],
+        leanHeap: 'yes' as unknown as boolean,
+      }),
+    ).toThrow(/leanHeap must be true or false/);
+    await fila.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
