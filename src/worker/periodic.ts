@@ -19,6 +19,11 @@ export class Periodic {
     else this.schedule();
   }
 
+  /** Resolves when the run under way, if any, has ended. */
+  idle(): Promise<void> {
+    return this.current ?? Promise.resolve();
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);

@@ -145,7 +145,7 @@ export class Worker {
     return this.busy;
   }
 
-  /** Starts claiming and running jobs. Resolves once running. */
+  /** Starts claiming and running jobs. Resolves once running and listed in the worker registry. */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new ValidationError(`worker: start() called on a ${this.state} worker`);
     this.state = 'starting';
@@ -230,6 +230,8 @@ export class Worker {
     if (this.retention.length) this.pruner.start();
     if (this.handleSignals) handleSignalsFor(this);
     this.emit('worker:start', { workerId: this.id, queues: [...this.queues], concurrency: this.concurrency });
+    // Once start() resolves, the worker is in the registry (its first beat reports errors itself).
+    await this.registrar.idle();
   }
 
   /**
