@@ -1,24 +1,32 @@
 /**
- * The worker's memory default: keep V8's young generation at its starting size.
+ * The worker's memory default (`leanHeap`): keep V8's heap close to what the process actually holds.
  *
- * A busy Node process grows its young generation up to twice `--max-semi-space-size` (32 MB on 64-bit
- * Node 20) once objects keep surviving scavenges, and a worker with many jobs in flight always has such
- * objects. Measured on PostgreSQL and Redis at concurrency 100 (bench/RESULTS.md): peak RSS about 17 MB
- * lower with the young generation held at its start size, and throughput no lower (a small young
- * generation stays in the CPU caches). The setting is V8's `--semi-space-growth-factor=1`, which V8 reads
- * whenever it would grow the space, so it can be set after start; it is process-wide, so it is applied
- * once, and never when the process was started with its own semi-space flag (that choice wins).
+ * Two V8 settings, both read by V8 whenever it resizes the heap, so they can be set after start:
+ *   - `--semi-space-growth-factor=1`: a busy process grows its young generation up to twice
+ *     `--max-semi-space-size` (32 MB on 64-bit Node 20) once objects keep surviving scavenges, and a
+ *     worker with many jobs in flight always has such objects. Held at its start size: peak RSS about
+ *     17 MB lower at concurrency 100 on PostgreSQL and Redis, throughput no lower (a small young
+ *     generation stays in the CPU caches).
+ *   - `--heap-growing-percent=50`: after each full collection V8 lets the old generation grow to a
+ *     multiple of what survived, up to 4× for a small heap that collects quickly. A worker holds about
+ *     8 MB, so its old generation filled with up to ~30 MB of garbage before the next collection. At 1.5×:
+ *     over 200,000 jobs at concurrency 100 on PostgreSQL, peak RSS 75 MB instead of 93–95 MB, at the same
+ *     throughput (bench/RESULTS.md, ADR 0007).
+ * Both are process-wide, so they are applied once, and each is skipped when the process was started with
+ * a flag of its own for it (that choice wins).
  */
 import { setFlagsFromString } from 'node:v8';
 
 let decided = false;
 
-/** Applies the cap once per process; returns whether this call applied it. */
-export function holdYoungGeneration(): boolean {
-  if (decided) return false;
+/** Applies the lean heap settings once per process; returns the flags this call set. */
+export function leanHeapFlags(): string[] {
+  if (decided) return [];
   decided = true;
-  const flags = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
-  if (flags.some((flag) => /semi[-_]space/.test(flag))) return false;
-  setFlagsFromString('--semi-space-growth-factor=1');
-  return true;
+  const given = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
+  const set: string[] = [];
+  if (!given.some((flag) => /semi[-_]space/.test(flag))) set.push('--semi-space-growth-factor=1');
+  if (!given.some((flag) => /heap[-_]growing/.test(flag))) set.push('--heap-growing-percent=50');
+  for (const flag of set) setFlagsFromString(flag);
+  return set;
 }

@@ -43,7 +43,7 @@ import { Periodic } from './periodic.js';
 import { Producer } from './producer.js';
 import { RunBuffer, STALL_CHECK_MS } from './buffer.js';
 import { resolveWorkerOptions, type Retention, type WorkerOptions } from './options.js';
-import { holdYoungGeneration } from './heap.js';
+import { leanHeapFlags } from './heap.js';
 import { handleSignalsFor, releaseSignalsFor } from './signals.js';
 
 export type { RetentionOptions, WorkerOptions } from './options.js';
@@ -149,7 +149,7 @@ export class Worker {
   async start(): Promise<void> {
     if (this.state !== 'new') throw new ValidationError(`worker: start() called on a ${this.state} worker`);
     this.state = 'starting';
-    if (this.leanHeap) holdYoungGeneration();
+    if (this.leanHeap) leanHeapFlags();
     const store = await this.host.store();
     this.store = store;
     const onError = (error: unknown, during: string) =>

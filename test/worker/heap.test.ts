@@ -1,7 +1,9 @@
 /**
  * The worker's lean heap (src/worker/heap.ts): in a fresh process, a started worker holds V8's young
  * generation at its starting size while objects keep surviving scavenges; with `leanHeap: false` the same
- * load grows it, which shows the check can fail. A wrong value is refused before anything starts.
+ * load grows it, which shows the check can fail. Its old generation, filled with promoted garbage, peaks
+ * lower than in a process started with its own (default-like) heap-growing flag, which the worker leaves
+ * alone. A wrong value is refused before anything starts.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,21 +17,33 @@ const CHILD = fileURLToPath(new URL('../fixtures/heap-child.mjs', import.meta.ur
 // The child imports the built package (dist/), which npm test builds first.
 const BUILT = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
-function youngGeneration(leanHeap: boolean): { start: number; end: number } {
-  const out = execFileSync(process.execPath, [CHILD, String(leanHeap)], {
+function heapIn(
+  leanHeap: boolean,
+  nodeFlags: string[] = [],
+): { start: number; end: number; oldPeak: number } {
+  const out = execFileSync(process.execPath, [...nodeFlags, CHILD, String(leanHeap)], {
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '' },
   });
-  return JSON.parse(out.trim().split('\n').pop()!) as { start: number; end: number };
+  return JSON.parse(out.trim().split('\n').pop()!) as { start: number; end: number; oldPeak: number };
 }
 
 describe('worker leanHeap', () => {
   it('holds the young generation at its starting size by default, and lets it grow when false', () => {
     if (!existsSync(BUILT)) throw new Error('the package is not built: run npm run build (npm test does)');
-    const lean = youngGeneration(true);
+    const lean = heapIn(true);
     expect(lean.end).toBe(lean.start);
-    const grown = youngGeneration(false);
+    const grown = heapIn(false);
     expect(grown.end).toBeGreaterThan(grown.start);
+  }, 30_000);
+
+  it('lets the old generation grow to 1.5x what survives, unless Node was given its own growing flag', () => {
+    if (!existsSync(BUILT)) throw new Error('the package is not built: run npm run build (npm test does)');
+    const lean = heapIn(true);
+    // 300% is about what V8 picks by itself for a small heap that collects fast; the worker keeps it.
+    const own = heapIn(true, ['--heap-growing-percent=300']);
+    expect(own.end).toBe(own.start);
+    expect(lean.oldPeak).toBeLessThan(own.oldPeak * 0.8);
   }, 30_000);
 
   it('refuses a value that is not a boolean', async () => {
