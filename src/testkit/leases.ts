@@ -200,47 +200,6 @@ export function leaseTests(test: ConformanceTest): void {
       expect(failed!.finishedAt).toBeInstanceOf(Date);
     });
 
-    test('a rescue sweep shows overdue scheduled and retrying jobs of queues no worker serves as queued', async (s) => {
-      const fila = s.client();
-      const store = await fila.store();
-      const later = await fila.enqueue('noop', {}, { queue: 'unserved', delay: 60_000 });
-      const soon = await fila.enqueue('noop', {}, { queue: 'unserved', delay: 100 });
-      const retried = await fila.enqueue('noop', {}, { queue: 'unserved-too', maxAttempts: 3 });
-      const { jobs } = await store.jobClaim({
-        queues: ['unserved-too'],
-        limit: 1,
-        leaseMs: 30_000,
-        workerId: 'test-worker',
-      });
-      const lease = { id: jobs[0]!.id, token: jobs[0]!.token };
-      await store.jobFailMany({
-        jobs: [{ ...lease, error: { name: 'Error', message: 'once' }, retryDelayMs: 100 }],
-      });
-      expect(await fila.getJob(retried.id)).toMatchObject({ state: 'retrying', attempt: 1 });
-      expect(await fila.getJob(soon.id)).toMatchObject({ state: 'scheduled' });
-      await sleep(250);
-      // Nothing was rescued: the sweep only changes what the jobs' states say.
-      expect(await store.jobRescue({ maxCrashes: 3, limit: 100 })).toEqual({
-        requeued: [],
-        failed: [],
-        cancelled: [],
-      });
-      expect(await fila.getJob(soon.id)).toMatchObject({ state: 'queued', attempt: 0 });
-      expect(await fila.getJob(retried.id)).toMatchObject({ state: 'queued', attempt: 1 });
-      expect(await fila.getJob(later.id)).toMatchObject({ state: 'scheduled' });
-      const queues = await fila.listQueues();
-      expect(queues.find((q) => q.name === 'unserved')?.counts).toMatchObject({ queued: 1, scheduled: 1 });
-      expect(queues.find((q) => q.name === 'unserved-too')?.counts).toMatchObject({ queued: 1, retrying: 0 });
-      // They keep their place: a claim takes the older one first.
-      const claimed = await store.jobClaim({
-        queues: ['unserved', 'unserved-too'],
-        limit: 2,
-        leaseMs: 30_000,
-        workerId: 'test-worker',
-      });
-      expect(claimed.jobs.map((j) => j.id).sort()).toEqual([soon.id, retried.id].sort());
-    });
-
     test('a lease shorter than the cancel check is still renewed in time', async (s) => {
       const fila = s.client();
       let runs = 0;

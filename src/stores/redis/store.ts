@@ -359,9 +359,8 @@ export class RedisStore implements Store {
     failed: string[];
     cancelled: string[];
   }> {
-    // Every known queue: the sweep also moves overdue scheduled and retrying jobs to their ready sets.
-    const queues = await this.reads.queueNames();
-    const reply = (await this.run('rescue', queues, [params.maxCrashes, params.limit])) as string[];
+    // No queues up front: most sweeps find nothing, and one that does names the queues it needs (MOVED).
+    const reply = (await this.run('rescue', [], [params.maxCrashes, params.limit])) as string[];
     const out = { requeued: [] as string[], failed: [] as string[], cancelled: [] as string[] };
     for (let i = 0; i < reply.length; i += 2) {
       const [id, state] = [reply[i]!, reply[i + 1]];

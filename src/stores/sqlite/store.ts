@@ -450,20 +450,17 @@ export class SqliteStore implements Store {
     failed: string[];
     cancelled: string[];
   }> {
-    const rows = await this.write(() => {
-      const now = Date.now();
-      // Overdue scheduled and retrying jobs become queued here too, not only at a claim, so a queue no
-      // worker serves shows them as they are (as on the other stores).
-      this.prepare(sql.promote).run({ now });
-      return this.prepare(sql.rescue).all({
-        now,
-        max_crashes: params.maxCrashes,
-        limit: params.limit,
-      }) as {
-        id: string;
-        state: JobState;
-      }[];
-    });
+    const rows = await this.write(
+      () =>
+        this.prepare(sql.rescue).all({
+          now: Date.now(),
+          max_crashes: params.maxCrashes,
+          limit: params.limit,
+        }) as {
+          id: string;
+          state: JobState;
+        }[],
+    );
     const out = { requeued: [] as string[], failed: [] as string[], cancelled: [] as string[] };
     for (const r of rows) {
       if (r.state === 'queued') out.requeued.push(r.id);

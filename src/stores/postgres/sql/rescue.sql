@@ -2,9 +2,6 @@
 -- Such a run is not counted as an attempt; crash_count grows instead, and at $1 crashes the job fails.
 -- A requested cancel wins. A crash entry is added to the error history. Wakes the workers of queues
 -- that got a job back.
--- Also marks up to $2 scheduled and retrying jobs whose run-at has passed as queued, in every queue.
--- A claim takes such jobs directly, so this only keeps their state true where no worker claims (a
--- queue nobody serves shows its overdue jobs as queued, as on the other stores).
 -- Params: $1 max crashes, $2 limit, $3 channel
 -- Returns: id and new state of each rescued job.
 -- Guarantee: store clock only; SKIP LOCKED, so a lease being extended right now is left alone (and
@@ -34,16 +31,6 @@ done AS (
     lease_token = NULL, lease_expires_at = NULL
   FROM expired WHERE j.seq = expired.seq
   RETURNING j.id, j.state, j.queue
-),
-due AS (
-  SELECT seq FROM {schema}.jobs
-  WHERE state IN ('scheduled', 'retrying') AND run_at <= {schema}.now_ms()
-  ORDER BY run_at
-  LIMIT $2
-  FOR UPDATE SKIP LOCKED
-),
-promoted AS (
-  UPDATE {schema}.jobs j SET state = 'queued' FROM due WHERE j.seq = due.seq
 ),
 woke AS (
   SELECT pg_notify($3::text, 'j:' || q.queue) FROM (SELECT DISTINCT queue FROM done WHERE state = 'queued') q

@@ -1,8 +1,6 @@
 -- rescue: recovers active jobs whose lease expired (their worker crashed, was killed or stalled). The
 -- run is not counted as an attempt; crashCount grows instead and, at maxCrashes, the job fails. A
--- requested cancel wins. A crash entry joins the error history. Also moves up to `limit` overdue
--- scheduled and retrying jobs of each queue to its ready set: a claim does that for the queues it
--- serves, this keeps the state true in queues no worker claims from (as on the other stores).
+-- requested cancel wins. A crash entry joins the error history.
 -- KEYS: the global keys, then the keys of every known queue.
 -- ARGV (after the queue list): maxCrashes, limit.
 -- Returns: {id, new state}... or {'MOVED', queue...} (nothing written) when a job's queue was not passed.
@@ -41,8 +39,5 @@ for _, id in ipairs(ids) do
     out[#out + 1] = id
     out[#out + 1] = f[F_STATE]
   end
-end
-for _, q in ipairs(queueNames()) do
-  if promoteDue(q, limit) > 0 then wake(q) end
 end
 return done(out)
