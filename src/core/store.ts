@@ -351,6 +351,14 @@ export interface Store {
     cancelled: string[];
   }>;
 
+  /**
+   * Marks up to `limit` scheduled and retrying jobs whose run-at has passed as `queued`, oldest run-at
+   * first, in every queue except `exceptQueues`. Claims take such jobs directly, so a worker calls this
+   * for the queues no live worker serves (passing the served ones), where nothing else would change
+   * their state.
+   */
+  jobPromoteDue(params: { exceptQueues: string[]; limit: number }): Promise<{ promoted: number }>;
+
   /** Puts failed or cancelled jobs back to `queued` with a fresh attempt count; keeps their error history. */
   jobRetry(params: JobTarget): Promise<{ retried: string[] }>;
 

@@ -200,6 +200,49 @@ export function leaseTests(test: ConformanceTest): void {
       expect(failed!.finishedAt).toBeInstanceOf(Date);
     });
 
+    test('overdue scheduled and retrying jobs of queues no worker serves are marked queued, in order', async (s) => {
+      const fila = s.client();
+      const store = await fila.store();
+      const served = await fila.enqueue('noop', {}, { queue: 'served', delay: 800 });
+      const later = await fila.enqueue('noop', {}, { queue: 'unserved', delay: 60_000 });
+      const soon = await fila.enqueue('noop', {}, { queue: 'unserved', delay: 800 });
+      const retried = await fila.enqueue('noop', {}, { queue: 'unserved-too', maxAttempts: 3 });
+      const { jobs } = await store.jobClaim({
+        queues: ['unserved-too'],
+        limit: 1,
+        leaseMs: 30_000,
+        workerId: 'test-worker',
+      });
+      const lease = { id: jobs[0]!.id, token: jobs[0]!.token };
+      await store.jobFailMany({
+        jobs: [{ ...lease, error: { name: 'Error', message: 'once' }, retryDelayMs: 900 }],
+      });
+      expect(await fila.getJob(retried.id)).toMatchObject({ state: 'retrying', attempt: 1 });
+      expect(await store.jobPromoteDue({ exceptQueues: [], limit: 100 })).toEqual({ promoted: 0 });
+      expect(await fila.getJob(soon.id)).toMatchObject({ state: 'scheduled' });
+      await sleep(1000);
+      expect(await store.jobPromoteDue({ exceptQueues: ['served'], limit: 100 })).toEqual({ promoted: 2 });
+      expect(await fila.getJob(soon.id)).toMatchObject({ state: 'queued', attempt: 0 });
+      expect(await fila.getJob(retried.id)).toMatchObject({ state: 'queued', attempt: 1 });
+      expect(await fila.getJob(later.id)).toMatchObject({ state: 'scheduled' });
+      const queues = await fila.listQueues();
+      expect(queues.find((q) => q.name === 'unserved')?.counts).toMatchObject({ queued: 1, scheduled: 1 });
+      expect(queues.find((q) => q.name === 'unserved-too')?.counts).toMatchObject({ queued: 1, retrying: 0 });
+      // A served queue is left to its workers' claims, which take overdue jobs directly.
+      expect((await fila.getJob(served.id))?.state).not.toBe('queued');
+      // Promoted jobs keep their place: the one whose run-at came first is claimed first.
+      const first = await store.jobClaim({
+        queues: ['unserved', 'unserved-too'],
+        limit: 1,
+        leaseMs: 30_000,
+        workerId: 'test-worker',
+      });
+      expect(first.jobs.map((j) => j.id)).toEqual([soon.id]);
+      // (SQLite's claims promote due jobs of every queue, so the served one may be queued already.)
+      await store.jobPromoteDue({ exceptQueues: [], limit: 100 });
+      expect(await fila.getJob(served.id)).toMatchObject({ state: 'queued' });
+    });
+
     test('a lease shorter than the cancel check is still renewed in time', async (s) => {
       const fila = s.client();
       let runs = 0;

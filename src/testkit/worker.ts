@@ -471,6 +471,16 @@ export function workerTests(test: ConformanceTest): void {
       expect(done.startedAt!.getTime()).toBeGreaterThanOrEqual(done.runAt.getTime());
     });
 
+    test('a worker marks overdue jobs of queues nobody serves as queued at its rescue sweeps', async (s) => {
+      const fila = s.client();
+      const worker = fila.worker({ tasks: [noop], rescueInterval: 200, handleSignals: false });
+      await worker.start();
+      const job = await fila.enqueue(noop, undefined, { queue: 'nobody-serves-this', delay: 300 });
+      expect((await fila.getJob(job.id))!.state).toBe('scheduled');
+      await waitForState(fila, job.id, 'queued', 3000);
+      await worker.stop();
+    });
+
     test('finished jobs are pruned after their retention', async (s) => {
       const fila = s.client();
       const worker = fila.worker({

@@ -145,7 +145,10 @@ export class Worker {
     return this.busy;
   }
 
-  /** Starts claiming and running jobs. Resolves once running and listed in the worker registry. */
+  /**
+   * Starts claiming and running jobs. Resolves once running and after its first report to the worker
+   * registry (so a worker list right after shows it; a failed report is emitted as `worker:error`).
+   */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new ValidationError(`worker: start() called on a ${this.state} worker`);
     this.state = 'starting';
@@ -529,6 +532,22 @@ export class Worker {
       }
     } catch (e) {
       this.emit('worker:error', { workerId: this.id, error: e, during: 'rescue' });
+    }
+    await this.promoteUnserved();
+  }
+
+  /**
+   * Overdue scheduled and retrying jobs in queues no live worker serves are marked queued (claims do it
+   * for served queues), so they do not show as waiting for a run-at that has passed. Apart from the
+   * lease rescue, so that a failure here never holds rescues back.
+   */
+  private async promoteUnserved(): Promise<void> {
+    try {
+      const served = new Set<string>();
+      for (const w of await this.store!.workerList()) for (const q of w.queues) served.add(q);
+      await this.store!.jobPromoteDue({ exceptQueues: [...served], limit: 1000 });
+    } catch (e) {
+      this.emit('worker:error', { workerId: this.id, error: e, during: 'promote' });
     }
   }
 

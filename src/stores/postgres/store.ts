@@ -422,6 +422,14 @@ export class PostgresStore implements Store {
     return out;
   }
 
+  async jobPromoteDue(params: { exceptQueues: string[]; limit: number }): Promise<{ promoted: number }> {
+    const rows = await this.db.query<{ promoted: number }>(this.sql.promoteDue, [
+      params.exceptQueues,
+      Math.floor(params.limit),
+    ]);
+    return { promoted: rows[0]?.promoted ?? 0 };
+  }
+
   // ---- reads and operator actions (operations.ts) -------------------------------------------------
 
   jobGet(params: { ids: string[] }): Promise<Job[]> {

@@ -83,6 +83,9 @@ const MIGRATIONS: readonly Migration[] = [
 
 type ClaimReply = [string, string | null, ...[string, string, string, string | null][]];
 
+/** Queues per promote-due call (each brings five keys). */
+const PROMOTE_QUEUES_PER_CALL = 100;
+
 export class RedisStore implements Store {
   readonly kind = 'redis';
   readonly capabilities: StoreCapabilities = { crossProcessWake: true, transactions: false };
@@ -385,6 +388,19 @@ export class RedisStore implements Store {
       });
     }
     return out;
+  }
+
+  async jobPromoteDue(params: { exceptQueues: string[]; limit: number }): Promise<{ promoted: number }> {
+    const except = new Set(params.exceptQueues);
+    const queues = (await this.reads.queueNames()).filter((q) => !except.has(q));
+    let promoted = 0;
+    // A chunk of queues per call keeps each script's key list short, however many queues there are.
+    for (let i = 0; i < queues.length && promoted < params.limit; i += PROMOTE_QUEUES_PER_CALL) {
+      const chunk = queues.slice(i, i + PROMOTE_QUEUES_PER_CALL);
+      promoted += (await this.run('promoteDue', chunk, [params.limit - promoted])) as number;
+    }
+    if (promoted) this.subscriber.notify('jobs');
+    return { promoted };
   }
 
   async jobRetry(params: JobTarget): Promise<{ retried: string[] }> {

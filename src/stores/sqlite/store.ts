@@ -498,6 +498,17 @@ export class SqliteStore implements Store {
     return this.operations.jobCancel(params);
   }
 
+  async jobPromoteDue(params: { exceptQueues: string[]; limit: number }): Promise<{ promoted: number }> {
+    const result = await this.write(() =>
+      this.prepare(sql.promoteDue).run({
+        now: Date.now(),
+        except: JSON.stringify(params.exceptQueues),
+        limit: params.limit,
+      }),
+    );
+    return { promoted: result.changes };
+  }
+
   jobRetry(params: JobTarget): Promise<{ retried: string[] }> {
     return this.operations.jobRetry(params);
   }

@@ -259,6 +259,26 @@ local function leased(id, nonce, queue)
   return f
 end
 
+-- Moves up to `limit` scheduled and retrying jobs of queue `q` whose run-at has passed to its ready set,
+-- oldest run-at first. Returns how many it moved.
+local function promoteDue(q, limit)
+  flushIndexes()
+  local due = redis.call('ZRANGEBYSCORE', qk(q, 'scheduled'), '-inf', NOW, 'LIMIT', 0, limit)
+  local moved = 0
+  for _, id in ipairs(due) do
+    local f = loadJob(id)
+    if f then
+      leave(id, f)
+      f[F_STATE] = 'queued'
+      enter(id, f)
+      moved = moved + 1
+    else
+      redis.call('ZREM', qk(q, 'scheduled'), id) -- an index entry without a job: drop it
+    end
+  end
+  return moved
+end
+
 -- The claim, shared by claim.lua and complete.lua (acknowledge-and-fetch). Promotes due scheduled and
 -- retrying jobs of the queues (at most 1,000 per queue per claim), then leases the best `limit` ready
 -- jobs across the queues that are not paused. Returns {now, nextRunAt or false, {id, static, state, errors}...}.
@@ -269,20 +289,7 @@ local function claimJobs(queues, limit, leaseMs, worker, nonce)
   end
   -- Paused queues too: otherwise their due jobs would stay the "next run-at", already past, and wake
   -- the worker again at once, in a loop.
-  for _, q in ipairs(queues) do
-    flushIndexes()
-    local due = redis.call('ZRANGEBYSCORE', qk(q, 'scheduled'), '-inf', NOW, 'LIMIT', 0, 1000)
-    for _, id in ipairs(due) do
-      local f = loadJob(id)
-      if f then
-        leave(id, f)
-        f[F_STATE] = 'queued'
-        enter(id, f)
-      else
-        redis.call('ZREM', qk(q, 'scheduled'), id) -- an index entry without a job: drop it
-      end
-    end
-  end
+  for _, q in ipairs(queues) do promoteDue(q, 1000) end
   -- Each open queue's best `limit`, merged by (score, member) when there are several queues.
   flushIndexes()
   local picked = {}
