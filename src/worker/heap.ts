@@ -10,8 +10,8 @@
  *   - `--heap-growing-percent=50`: after each full collection V8 lets the old generation grow to a
  *     multiple of what survived, up to 4× for a small heap that collects quickly. A worker holds about
  *     8 MB, so its old generation filled with up to ~30 MB of garbage before the next collection. At 1.5×:
- *     over 200,000 jobs at concurrency 100 on PostgreSQL, peak RSS 75 MB instead of 93–95 MB, at the same
- *     throughput (bench/RESULTS.md, ADR 0007).
+ *     over 200,000 jobs at concurrency 100 on PostgreSQL, peak RSS 75 MB instead of 94–97 MB, throughput
+ *     within the runs' noise (bench/worker-memory.mjs, ADR 0007).
  * Both are process-wide, so they are applied once, and each is skipped when the process was started with
  * a flag of its own for it (that choice wins).
  */

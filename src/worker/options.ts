@@ -68,7 +68,7 @@ export interface WorkerOptions {
   /**
    * Keep V8's heap close to what the process holds, for the whole process (see worker/heap.ts): the young
    * generation at its starting size, the old one grown to 1.5× what survives a full collection. About
-   * 18 MB less peak RSS under load, no throughput lost. Default true. Process-wide and permanent: `false`
+   * 20 MB less peak RSS under load, at about the same throughput. Default true. Process-wide and permanent: `false`
    * leaves V8's sizing alone only if no other worker of the process started with the default. Each part
    * is skipped when Node was started with a flag of its own for it.
    */
