@@ -335,6 +335,14 @@ export interface Store {
   /** Stores progress of active jobs. */
   jobProgressMany(params: { jobs: ProgressItem[] }): Promise<{ lost: LeaseRef[] }>;
 
+  /**
+   * Marks up to `limit` scheduled and retrying jobs whose run-at has passed as `queued`, oldest run-at
+   * first within each queue, in every queue except `exceptQueues`. Claims take such jobs directly, so a worker calls this
+   * for the queues no live worker serves (passing the served ones), where nothing else would change
+   * their state.
+   */
+  jobPromoteDue(params: { exceptQueues: string[]; limit: number }): Promise<{ promoted: number }>;
+
   /** Gives active jobs back without spending an attempt (graceful shutdown, snooze). */
   jobReleaseMany(params: { jobs: ReleaseItem[] }): Promise<FinishResult>;
 
@@ -350,14 +358,6 @@ export interface Store {
     failed: string[];
     cancelled: string[];
   }>;
-
-  /**
-   * Marks up to `limit` scheduled and retrying jobs whose run-at has passed as `queued`, oldest run-at
-   * first, in every queue except `exceptQueues`. Claims take such jobs directly, so a worker calls this
-   * for the queues no live worker serves (passing the served ones), where nothing else would change
-   * their state.
-   */
-  jobPromoteDue(params: { exceptQueues: string[]; limit: number }): Promise<{ promoted: number }>;
 
   /** Puts failed or cancelled jobs back to `queued` with a fresh attempt count; keeps their error history. */
   jobRetry(params: JobTarget): Promise<{ retried: string[] }>;

@@ -206,6 +206,8 @@ export function leaseTests(test: ConformanceTest): void {
       const served = await fila.enqueue('noop', {}, { queue: 'served', delay: 800 });
       const later = await fila.enqueue('noop', {}, { queue: 'unserved', delay: 60_000 });
       const soon = await fila.enqueue('noop', {}, { queue: 'unserved', delay: 800 });
+      // Inserted after `soon` but due before it.
+      const sooner = await fila.enqueue('noop', {}, { queue: 'unserved', delay: 700 });
       const retried = await fila.enqueue('noop', {}, { queue: 'unserved-too', maxAttempts: 3 });
       const { jobs } = await store.jobClaim({
         queues: ['unserved-too'],
@@ -221,23 +223,28 @@ export function leaseTests(test: ConformanceTest): void {
       expect(await store.jobPromoteDue({ exceptQueues: [], limit: 100 })).toEqual({ promoted: 0 });
       expect(await fila.getJob(soon.id)).toMatchObject({ state: 'scheduled' });
       await sleep(1000);
+      // The oldest run-at first.
+      expect(await store.jobPromoteDue({ exceptQueues: ['served'], limit: 1 })).toEqual({ promoted: 1 });
+      expect(await fila.getJob(sooner.id)).toMatchObject({ state: 'queued' });
+      expect(await fila.getJob(soon.id)).toMatchObject({ state: 'scheduled' });
       expect(await store.jobPromoteDue({ exceptQueues: ['served'], limit: 100 })).toEqual({ promoted: 2 });
       expect(await fila.getJob(soon.id)).toMatchObject({ state: 'queued', attempt: 0 });
       expect(await fila.getJob(retried.id)).toMatchObject({ state: 'queued', attempt: 1 });
       expect(await fila.getJob(later.id)).toMatchObject({ state: 'scheduled' });
       const queues = await fila.listQueues();
-      expect(queues.find((q) => q.name === 'unserved')?.counts).toMatchObject({ queued: 1, scheduled: 1 });
+      expect(queues.find((q) => q.name === 'unserved')?.counts).toMatchObject({ queued: 2, scheduled: 1 });
       expect(queues.find((q) => q.name === 'unserved-too')?.counts).toMatchObject({ queued: 1, retrying: 0 });
       // A served queue is left to its workers' claims, which take overdue jobs directly.
       expect((await fila.getJob(served.id))?.state).not.toBe('queued');
-      // Promoted jobs keep their place: the one whose run-at came first is claimed first.
+      // Promoted jobs keep their run-at, so they keep their place: `sooner` first, though inserted later.
+      expect((await fila.getJob(sooner.id))?.runAt.getTime()).toBe(sooner.runAt.getTime());
       const first = await store.jobClaim({
-        queues: ['unserved', 'unserved-too'],
+        queues: ['unserved'],
         limit: 1,
         leaseMs: 30_000,
         workerId: 'test-worker',
       });
-      expect(first.jobs.map((j) => j.id)).toEqual([soon.id]);
+      expect(first.jobs.map((j) => j.id)).toEqual([sooner.id]);
       // (SQLite's claims promote due jobs of every queue, so the served one may be queued already.)
       await store.jobPromoteDue({ exceptQueues: [], limit: 100 });
       expect(await fila.getJob(served.id)).toMatchObject({ state: 'queued' });

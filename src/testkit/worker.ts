@@ -473,7 +473,13 @@ export function workerTests(test: ConformanceTest): void {
 
     test('a worker marks overdue jobs of queues nobody serves as queued at its rescue sweeps', async (s) => {
       const fila = s.client();
-      const worker = fila.worker({ tasks: [noop], rescueInterval: 200, handleSignals: false });
+      // No polls: on SQLite any claim would promote it too.
+      const worker = fila.worker({
+        tasks: [noop],
+        rescueInterval: 200,
+        pollInterval: '60s',
+        handleSignals: false,
+      });
       await worker.start();
       const job = await fila.enqueue(noop, undefined, { queue: 'nobody-serves-this', delay: 300 });
       expect((await fila.getJob(job.id))!.state).toBe('scheduled');

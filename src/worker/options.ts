@@ -40,7 +40,10 @@ export interface WorkerOptions {
   cancelCheckInterval?: Duration;
   /** Safety-net poll for new work, ± 20% jitter. Default 1 s. */
   pollInterval?: Duration;
-  /** How often expired leases are rescued. Default 15 s. */
+  /**
+   * How often expired leases are rescued, and overdue jobs of queues no live worker serves are marked
+   * queued. Default 15 s.
+   */
   rescueInterval?: Duration;
   /** Lease expiries (crashes) after which a job fails instead of running again. Default 3. */
   maxCrashes?: number;
