@@ -1,6 +1,6 @@
 /**
- * The SQLite store's reads (jobs, lists, logs, queues) and operator actions (cancel, retry, remove,
- * clean, pause, resume). The store delegates to this class; it reaches the database through the
+ * The SQLite store's reads (jobs, lists, logs, queues), operator actions (cancel, retry, remove, clean,
+ * pause, resume) and sweeps (rescue of expired leases, promotion of overdue jobs). The store delegates to this class; it reaches the database through the
  * store's own retrying accessors.
  */
 import type Database from 'better-sqlite3';
@@ -191,5 +191,41 @@ export class Operations {
       this.db.prepare(sql.queuePause).run({ queue: params.queue, paused: 0, now: Date.now() }),
     );
     this.db.wake();
+  }
+
+  /** See Store.jobRescue. */
+  async jobRescue(params: { maxCrashes: number; limit: number }): Promise<{
+    requeued: string[];
+    failed: string[];
+    cancelled: string[];
+  }> {
+    const rows = await this.db.write(
+      () =>
+        this.db.prepare(sql.rescue).all({
+          now: Date.now(),
+          max_crashes: params.maxCrashes,
+          limit: params.limit,
+        }) as { id: string; state: JobState }[],
+    );
+    const out = { requeued: [] as string[], failed: [] as string[], cancelled: [] as string[] };
+    for (const r of rows) {
+      if (r.state === 'queued') out.requeued.push(r.id);
+      else if (r.state === 'failed') out.failed.push(r.id);
+      else out.cancelled.push(r.id);
+    }
+    if (out.requeued.length) this.db.wake();
+    return out;
+  }
+
+  /** See Store.jobPromoteDue. */
+  async jobPromoteDue(params: { exceptQueues: string[]; limit: number }): Promise<{ promoted: number }> {
+    const result = await this.db.write(() =>
+      this.db.prepare(sql.promoteDue).run({
+        now: Date.now(),
+        except: JSON.stringify(params.exceptQueues),
+        limit: params.limit,
+      }),
+    );
+    return { promoted: result.changes };
   }
 }

@@ -445,30 +445,12 @@ export class SqliteStore implements Store {
     });
   }
 
-  async jobRescue(params: { maxCrashes: number; limit: number }): Promise<{
+  jobRescue(params: { maxCrashes: number; limit: number }): Promise<{
     requeued: string[];
     failed: string[];
     cancelled: string[];
   }> {
-    const rows = await this.write(
-      () =>
-        this.prepare(sql.rescue).all({
-          now: Date.now(),
-          max_crashes: params.maxCrashes,
-          limit: params.limit,
-        }) as {
-          id: string;
-          state: JobState;
-        }[],
-    );
-    const out = { requeued: [] as string[], failed: [] as string[], cancelled: [] as string[] };
-    for (const r of rows) {
-      if (r.state === 'queued') out.requeued.push(r.id);
-      else if (r.state === 'failed') out.failed.push(r.id);
-      else out.cancelled.push(r.id);
-    }
-    if (out.requeued.length) this.wake();
-    return out;
+    return this.operations.jobRescue(params);
   }
 
   // ---- reads and operator actions (operations.ts) -------------------------------------------------
@@ -498,15 +480,8 @@ export class SqliteStore implements Store {
     return this.operations.jobCancel(params);
   }
 
-  async jobPromoteDue(params: { exceptQueues: string[]; limit: number }): Promise<{ promoted: number }> {
-    const result = await this.write(() =>
-      this.prepare(sql.promoteDue).run({
-        now: Date.now(),
-        except: JSON.stringify(params.exceptQueues),
-        limit: params.limit,
-      }),
-    );
-    return { promoted: result.changes };
+  jobPromoteDue(params: { exceptQueues: string[]; limit: number }): Promise<{ promoted: number }> {
+    return this.operations.jobPromoteDue(params);
   }
 
   jobRetry(params: JobTarget): Promise<{ retried: string[] }> {
