@@ -543,7 +543,8 @@ export class Worker {
    */
   private async promoteUnserved(): Promise<void> {
     try {
-      const served = new Set<string>();
+      // This worker's own queues too: its first sweep runs before its first registry report lands.
+      const served = new Set<string>(this.queues);
       for (const w of await this.store!.workerList()) for (const q of w.queues) served.add(q);
       await this.store!.jobPromoteDue({ exceptQueues: [...served], limit: 1000 });
     } catch (e) {
