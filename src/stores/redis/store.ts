@@ -399,7 +399,6 @@ export class RedisStore implements Store {
       const chunk = queues.slice(i, i + PROMOTE_QUEUES_PER_CALL);
       promoted += (await this.run('promoteDue', chunk, [params.limit - promoted])) as number;
     }
-    if (promoted) this.subscriber.notify('jobs');
     return { promoted };
   }
 

@@ -27,7 +27,7 @@ export interface ClaimedBatch {
 export function claimNow(db: DB, params: ClaimParams, promote: boolean): ClaimedBatch {
   const now = Date.now();
   const nonce = randomToken(12);
-  if (promote) prepared(db, sql.promote).run({ now });
+  if (promote) prepared(db, sql.promoteDue).run({ now, except: '[]', limit: 1000 });
   const paused = prepared(db, sql.pausedQueues).pluck().all() as string[];
   const open = paused.length ? params.queues.filter((q) => !paused.includes(q)) : params.queues;
   if (open.length === 0 || params.limit <= 0) return { rows: [], nonce, now };
