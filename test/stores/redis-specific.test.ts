@@ -319,6 +319,86 @@ describe.skipIf(skip)('redis store logs', () => {
 });
 
 describe.skipIf(skip)('redis store dedup', () => {
+  it('opens a namespace of key layout 1 by converting it, and the jobs read and run as before', async () => {
+    const u = fresh();
+    const prefix = parseRedisUrl(u).prefix;
+    const fila = createFila({ store: u });
+    const redis = new Redis(REDIS_URL);
+    try {
+      const store = await fila.store();
+      const jobs = await fila.enqueueMany(
+        Array.from({ length: 1200 }, (_, i) => ({
+          task: 'noop',
+          payload: { i, text: 'line\nbreak | bar' },
+          options: { queue: i % 2 ? 'a' : 'b', priority: i % 3, key: i % 5 ? undefined : `k${i}` },
+        })),
+      );
+      const { jobs: claimed } = await store.jobClaim({
+        queues: ['a'],
+        limit: 3,
+        leaseMs: 60_000,
+        workerId: 'w|1',
+      });
+      const before = await store.jobGet({ ids: jobs.map((j) => j.id) });
+      await fila.close();
+      // Write it back the way layout 1 kept it: the state string in `st`, the client's JSON alone in `job`.
+      const job = `{${prefix}}:job`;
+      const records = await redis.hgetall(job);
+      const multi = redis.multi();
+      for (const [id, record] of Object.entries(records)) {
+        const newline = record.indexOf('\n');
+        multi.hset(`{${prefix}}:st`, id, record.slice(0, newline)).hset(job, id, record.slice(newline + 1));
+      }
+      await multi.set(`{${prefix}}:version`, '1').exec();
+
+      const again = createFila({ store: u });
+      const reopened = await again.store();
+      expect(await redis.get(`{${prefix}}:version`)).toBe('2');
+      expect(await redis.exists(`{${prefix}}:st`)).toBe(0);
+      expect(await reopened.jobGet({ ids: jobs.map((j) => j.id) })).toEqual(before);
+      // The leases taken before the conversion still fence; the rest of the backlog claims in order.
+      const done = await reopened.jobCompleteMany({
+        jobs: claimed.map((j) => ({ id: j.id, token: j.token, result: null })),
+      });
+      expect(done.lost).toEqual([]);
+      expect(done.done.map((d) => d.state)).toEqual(['completed', 'completed', 'completed']);
+      const next = await reopened.jobClaim({
+        queues: ['a', 'b'],
+        limit: 2000,
+        leaseMs: 60_000,
+        workerId: 'w',
+      });
+      expect(next.jobs).toHaveLength(1197);
+      expect(next.jobs[0]!.priority).toBe(2);
+      await again.close();
+    } finally {
+      redis.disconnect();
+      await dropStore(u);
+    }
+  });
+
+  it('refuses a worker id with a line break, which would end the state string early', async () => {
+    const u = fresh();
+    const fila = createFila({ store: u });
+    try {
+      const store = await fila.store();
+      await fila.enqueue('noop', {});
+      await expect(
+        store.jobClaim({ queues: ['default'], limit: 1, leaseMs: 5000, workerId: 'w\n2' }),
+      ).rejects.toThrow(ValidationError);
+      const { jobs } = await store.jobClaim({
+        queues: ['default'],
+        limit: 1,
+        leaseMs: 5000,
+        workerId: 'w 2',
+      });
+      expect(jobs[0]!.workerId).toBe('w 2');
+    } finally {
+      await fila.close();
+      await dropStore(u);
+    }
+  });
+
   it('replace moves a waiting job to the queue of the new request', async () => {
     const url = fresh();
     const fila = createFila({ store: url });

@@ -11,7 +11,6 @@ import { ValidationError } from '../../core/errors.js';
 const GLOBAL = [
   'seq',
   'job',
-  'st',
   'prog',
   'res',
   'lasterr',

@@ -20,7 +20,14 @@ import {
 } from '../../core/store.js';
 import type { RedisClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
-import { decodeStatus, fieldsToJob, parseLeaseToken, type JobFields, type JobStatus } from './records.js';
+import {
+  decodeStatus,
+  fieldsToJob,
+  parseLeaseToken,
+  splitRecord,
+  type JobFields,
+  type JobStatus,
+} from './records.js';
 import { mapRedisError, type ScriptName } from './scripts.js';
 
 type Run = (name: ScriptName, queues: readonly string[], args: (string | number)[]) => Promise<unknown>;
@@ -66,7 +73,6 @@ export class Reads {
       this.redis
         .multi()
         .hmget(k.job, ...ids)
-        .hmget(k.st, ...ids)
         .hmget(k.prog, ...ids)
         .hmget(k.res, ...ids)
         .hmget(k.lasterr, ...ids)
@@ -79,7 +85,13 @@ export class Reads {
     });
     const jobs: Job[] = [];
     ids.forEach((id, i) => {
-      const job = fieldsToJob([id, ...columns.map((c) => c[i] ?? null)] as JobFields);
+      const [status, record] = splitRecord(columns[0]![i] ?? null);
+      const job = fieldsToJob([
+        id,
+        record,
+        status,
+        ...columns.slice(1).map((c) => c[i] ?? null),
+      ] as JobFields);
       if (job) jobs.push(job);
     });
     return jobs;
@@ -219,18 +231,18 @@ export class Reads {
     return { ids: page.map((f) => f.id), next: found.length > limit ? page.at(-1)!.seq : null };
   }
 
-  /** State strings (and, when asked, records) of jobs, in one round trip. */
+  /**
+   * State strings (and, when asked, the client's JSON) of jobs, in one round trip. Without records the
+   * payloads stay in Redis (a script cuts the state string out).
+   */
   private async statuses(
     ids: string[],
     withRecords: boolean,
   ): Promise<{ statuses: (string | null)[]; records: (string | null)[] | null }> {
-    const k = this.layout.named;
-    if (!withRecords)
-      return { statuses: await this.call('job list', () => this.redis.hmget(k.st, ...ids)), records: null };
-    const [statuses, records] = await this.call('job list', () =>
-      Promise.all([this.redis.hmget(k.st, ...ids), this.redis.hmget(k.job, ...ids)]),
-    );
-    return { statuses, records };
+    const reply = (await this.run('jobStatus', [], [withRecords ? '1' : '0', ...ids])) as (string | null)[];
+    if (!withRecords) return { statuses: reply, records: null };
+    const split = reply.map(splitRecord);
+    return { statuses: split.map(([status]) => status), records: split.map(([, record]) => record) };
   }
 
   async jobLogs(params: { id: string; after?: number; limit: number }): Promise<JobLogEntry[]> {
@@ -248,8 +260,9 @@ export class Reads {
   async checkLeases(leases: LeaseRef[]): Promise<LeaseStatus> {
     const out: LeaseStatus = { lost: [], cancelRequested: [] };
     if (leases.length === 0) return out;
-    const statuses = await this.call('lease check', () =>
-      this.redis.hmget(this.layout.named.st, ...leases.map((l) => l.id)),
+    const { statuses } = await this.statuses(
+      leases.map((l) => l.id),
+      false,
     );
     leases.forEach((l, i) => {
       const text = statuses[i];

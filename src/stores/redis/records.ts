@@ -1,7 +1,8 @@
 /**
  * How the Redis store's job records read back as `Job`s. A job lives in fields of a few hashes (see
- * lua/lib.lua): the client's JSON record (task, payload, options), the state string the scripts keep
- * ('|'-separated, workerId last), and JSON for progress, result, last error and error history.
+ * lua/lib.lua): its record (the state string the scripts keep, '|'-separated with workerId last, a
+ * newline, then the client's JSON: task, payload, options), and JSON for progress, result, last error
+ * and error history.
  */
 import type { BackoffPolicy, Job, JobProgress, JobState } from '../../core/job.js';
 import { toJobError, type StoredError } from '../shared.js';
@@ -79,6 +80,13 @@ export function decodeStatus(text: string): JobStatus {
     token: f[13]!,
     workerId: worker === '' ? null : worker,
   };
+}
+
+/** A stored record, '<state string>\n<client JSON>' (lua/lib.lua), as [state string, client JSON]. */
+export function splitRecord(value: string | null): [string | null, string | null] {
+  if (value === null) return [null, null];
+  const newline = value.indexOf('\n');
+  return [value.slice(0, newline), value.slice(newline + 1)];
 }
 
 /** What lua/lib.lua's jobFields returns, and what jobGet reads: id, record, state, progress, result, last error, errors. */

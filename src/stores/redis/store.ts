@@ -15,7 +15,13 @@
  * Transactional enqueue is impossible (Redis cannot join an SQL transaction): `capabilities.transactions`
  * is false, and docs/stores/redis.md describes the outbox pattern instead.
  */
-import { DuplicateJobError, FilaError, SchemaVersionError, UnsupportedError } from '../../core/errors.js';
+import {
+  DuplicateJobError,
+  FilaError,
+  SchemaVersionError,
+  UnsupportedError,
+  ValidationError,
+} from '../../core/errors.js';
 import { randomToken } from '../../core/ids.js';
 import type { Job, JobFilter, JobState } from '../../core/job.js';
 import type {
@@ -72,12 +78,17 @@ export interface RedisStoreOptions {
   maxRetriesPerRequest?: number;
 }
 
-const LAYOUT_VERSION = 1;
+const LAYOUT_VERSION = 2;
 const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'key_layout',
     sql: '-- Redis keeps no schema: version 1 is the key layout described in src/stores/redis/lua/lib.lua.',
+  },
+  {
+    version: 2,
+    name: 'one_record_per_job',
+    sql: "-- Each job's state string moves from the `st` hash to the front of its record in `job` (src/stores/redis/lua/migrate-layout-2.lua).",
   },
 ];
 
@@ -85,6 +96,12 @@ type ClaimReply = [string, string | null, ...[string, string, string, string | n
 
 /** Queues per promote-due call (each brings five keys). */
 const PROMOTE_QUEUES_PER_CALL = 100;
+
+/** A worker id ends a job's state string, which a newline ends (lua/lib.lua). */
+function checkWorkerId(id: string): string {
+  if (/[\r\n]/.test(id)) throw new ValidationError(`workerId: must not contain a line break`);
+  return id;
+}
 
 export class RedisStore implements Store {
   readonly kind = 'redis';
@@ -148,7 +165,13 @@ export class RedisStore implements Store {
       if (set === 'OK') return { applied: [...MIGRATIONS] };
       const found = Number(await this.redis.get(key));
       if (found > LAYOUT_VERSION) throw new SchemaVersionError(found, LAYOUT_VERSION);
-      return { applied: [] };
+      if (found === LAYOUT_VERSION) return { applied: [] };
+      // Layout 1: convert, a slice per call (see the script); safe to run again if cut short.
+      const st = `{${this.layout.prefix}}:st`;
+      let cursor = '0';
+      do cursor = String(await this.run('migrateLayout2', [], [cursor], [st]));
+      while (cursor !== 'done');
+      return { applied: MIGRATIONS.filter((m) => m.version > found) };
     } catch (e) {
       throw mapRedisError(e, 'migrate');
     }
@@ -219,7 +242,7 @@ export class RedisStore implements Store {
     const reply = (await this.run('claim', params.queues, [
       params.limit,
       params.leaseMs,
-      params.workerId,
+      checkWorkerId(params.workerId),
       nonce,
     ])) as ClaimReply;
     return claimResult(reply);
@@ -240,7 +263,14 @@ export class RedisStore implements Store {
     const nonce = randomToken(8);
     if (claim) {
       queues.push(...claim.queues);
-      args.push(claim.limit, claim.leaseMs, claim.workerId, nonce, claim.queues.length, ...claim.queues);
+      args.push(
+        claim.limit,
+        claim.leaseMs,
+        checkWorkerId(claim.workerId),
+        nonce,
+        claim.queues.length,
+        ...claim.queues,
+      );
     } else args.push(0, 0, '', '', 0);
     const [codes, now, claimed] = (await this.run('complete', queues, args)) as [
       string[],

@@ -39,6 +39,7 @@ end
 
 local out = {}
 local known = {} -- queues registered by this call
+local written = {} -- ids inserted by this call
 for i = 1, n do
   local id = field(i, 1)
   local existing = holder[i]
@@ -46,8 +47,9 @@ for i = 1, n do
   if runAt == '' then runAt = NOW + tonumber(field(i, 5)) else runAt = tonumber(runAt) end
   local state = 'queued'
   if runAt > NOW then state = 'scheduled' end
-  local stored = loadJob(id)
-  if stored then
+  if written[id] then
+    -- The same id earlier in this batch: report that job.
+    local stored = loadJob(id)
     out[i] = {'inserted', id, stored[F_STATE], stored[F_RUN], stored[F_CREATED]}
   elseif existing then
     local f = loadJob(existing)
@@ -57,7 +59,7 @@ for i = 1, n do
       f[F_RUN] = num(runAt)
       f[F_PRIO] = field(i, 3)
       f[F_QUEUE] = field(i, 2)
-      redis.call('HSET', gk('job'), existing, field(i, 9))
+      f[F_REC] = field(i, 9)
       redis.call('HSETNX', gk('queues'), f[F_QUEUE], '0')
       enter(existing, f)
       wake(f[F_QUEUE])
@@ -69,21 +71,29 @@ for i = 1, n do
   else
     local queue, tenant, key = field(i, 2), field(i, 6), field(i, 7)
     local seq = redis.call('INCR', gk('seq'))
-    local f = {state, num(runAt), '0', '0', num(seq), field(i, 3), queue, tenant, num(NOW), '', '', '', '', '', ''}
-    redis.call('HSET', gk('job'), id, field(i, 9))
-    if key ~= '' then
-      local member = tenant .. '|' .. key
-      redis.call('HSET', gk('keys'), member, id)
-      redis.call('HSET', gk('jkey'), id, member)
+    local f = {state, num(runAt), '0', '0', num(seq), field(i, 3), queue, tenant, num(NOW), '', '', '', '', '', '',
+      field(i, 9)}
+    if redis.call('HSETNX', gk('job'), id, encodeJob(f)) == 0 then
+      -- Stored already (a batch sent again after its reply was lost): report that job, write nothing
+      -- more. Its sequence number goes unused.
+      local stored = loadJob(id)
+      out[i] = {'inserted', id, stored[F_STATE], stored[F_RUN], stored[F_CREATED]}
+    else
+      written[id] = true
+      if key ~= '' then
+        local member = tenant .. '|' .. key
+        redis.call('HSET', gk('keys'), member, id)
+        redis.call('HSET', gk('jkey'), id, member)
+      end
+      redis.call('XADD', gk('all'), '0-' .. num(seq), 'i', id)
+      if not known[queue] then
+        known[queue] = true
+        redis.call('HSETNX', gk('queues'), queue, '0')
+      end
+      enter(id, f, true)
+      wake(queue)
+      out[i] = {'inserted', id, state, num(runAt), num(NOW)}
     end
-    redis.call('XADD', gk('all'), '0-' .. num(seq), 'i', id)
-    if not known[queue] then
-      known[queue] = true
-      redis.call('HSETNX', gk('queues'), queue, '0')
-    end
-    enter(id, f)
-    wake(queue)
-    out[i] = {'inserted', id, state, num(runAt), num(NOW)}
   end
 end
 return done(out)

@@ -2,8 +2,8 @@
 -- file it uses (it is never run on its own). Everything here is local to the script that includes it.
 --
 -- Calling convention (the same for every script, so one table in keys.ts describes it):
---   KEYS[1..19]  the namespace's global keys, in the order of the G table below;
---   KEYS[20..]   five keys per queue named in ARGV: ready, delayed, completed, failed, cancelled; then
+--   KEYS[1..18]  the namespace's global keys, in the order of the G table below;
+--   KEYS[19..]   five keys per queue named in ARGV: ready, delayed, completed, failed, cancelled; then
 --                the script's own keys, if any (jobs' log lists, read through extraKey(i));
 --   ARGV[1]      the namespace's pub/sub channel prefix (wake-ups: <prefix>:wake, <prefix>:events);
 --   ARGV[2]      n, the number of queues whose keys follow the global ones; ARGV[3..2+n] their names;
@@ -12,10 +12,10 @@
 -- queue whose keys were not passed writes nothing and returns {'MOVED', queue...}; the store then calls
 -- it again with those queues' keys too.
 --
--- A job is stored in fields of a few namespace-wide hashes, keyed by job id: `job` (what the client
--- gave, JSON written by the client and never parsed here), `st` (the mutable state, a '|'-separated
--- string, see decode), `prog`, `res`, `lasterr`, `errs`, `jkey` (its dedup key). Its log lines are a
--- list of its own, `log:<id>`, passed to the scripts that touch it.
+-- A job is stored in fields of a few namespace-wide hashes, keyed by job id: `job` (its record: the
+-- mutable state, a '|'-separated string, then a newline and what the client gave, JSON written by the
+-- client and never parsed here; see decode), `prog`, `res`, `lasterr`, `errs`, `jkey` (its dedup key).
+-- Its log lines are a list of its own, `log:<id>`, passed to the scripts that touch it.
 -- Every job has an entry "0-<seq>" in the `all` stream, the insertion-order index that lists walk (a
 -- stream entry measured about 90 bytes less than a sorted-set entry). Its id also sits in exactly one
 -- index for its state: the queue's `ready` set (queued; in claim order, see readyScore), its
@@ -24,11 +24,11 @@
 -- Time is Redis TIME (the store clock); numbers are written with %d, never Lua's 14-digit tostring.
 
 local G = {
-  seq = 1, job = 2, st = 3, prog = 4, res = 5, lasterr = 6, errs = 7, jkey = 8, keys = 9, all = 10,
-  active = 11, queues = 12, cnt = 13, logseq = 14, events = 15, tokens = 16, workers = 17, wexp = 18,
-  version = 19,
+  seq = 1, job = 2, prog = 3, res = 4, lasterr = 5, errs = 6, jkey = 7, keys = 8, all = 9,
+  active = 10, queues = 11, cnt = 12, logseq = 13, events = 14, tokens = 15, workers = 16, wexp = 17,
+  version = 18,
 }
-local NG = 19
+local NG = 18
 local function gk(name) return KEYS[G[name]] end
 
 local NQ = tonumber(ARGV[2])
@@ -51,24 +51,34 @@ local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 local function num(n) return string.format('%d', n) end
 
--- The state string's fields, in order: 1 state, 2 runAt, 3 attempt, 4 crashCount, 5 seq, 6 priority,
--- 7 queue, 8 tenant ('' for none), 9 createdAt, 10 startedAt, 11 finishedAt, 12 leaseExpiresAt,
--- 13 cancelRequestedAt, 14 lease token, 15 workerId (last: it may contain anything). '' is null.
+-- A job's record (its `job` field) is the state string, a newline, then the client's JSON. The state
+-- string's fields, in order: 1 state, 2 runAt, 3 attempt, 4 crashCount, 5 seq, 6 priority, 7 queue,
+-- 8 tenant ('' for none), 9 createdAt, 10 startedAt, 11 finishedAt, 12 leaseExpiresAt,
+-- 13 cancelRequestedAt, 14 lease token, 15 workerId (may contain '|', never a newline: the store
+-- refuses one). '' is null. Decoded, the client's JSON is field 16. One field per job rather than two
+-- (state and client part in separate hashes) measured about 100 bytes a job less, and one call fewer
+-- per insert and per claimed job.
 local F_STATE, F_RUN, F_ATTEMPT, F_CRASH, F_SEQ, F_PRIO, F_QUEUE, F_TENANT = 1, 2, 3, 4, 5, 6, 7, 8
-local F_CREATED, F_STARTED, F_FINISHED, F_LEASE, F_CANCEL, F_TOKEN, F_WORKER = 9, 10, 11, 12, 13, 14, 15
+local F_CREATED, F_STARTED, F_FINISHED, F_LEASE, F_CANCEL, F_TOKEN, F_WORKER, F_REC = 9, 10, 11, 12, 13, 14, 15, 16
 
 -- One string.match splits the 15 fields in C: measured 1.45 µs a decode, against 2.3 µs for a loop of
 -- string.find and string.sub (this matters: a claim and a completion decode every job they touch).
--- The pattern is '^', 14 times '([^|]*)|', then '(.*)$', written out as one literal: building it with
--- string.rep and .. cost every call 0.7 µs.
-local STATE_PATTERN =
-  '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$'
+-- The pattern is '^', 14 times '([^|]*)|', then '([^\n]*)\n()', written out as one literal: building it
+-- with string.rep and .. cost every call 0.7 µs. The last capture is where the client's JSON starts.
+local RECORD_PATTERN =
+  '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^\n]*)\n()'
 local function decode(s)
-  return {string.match(s, STATE_PATTERN)}
+  local f = {string.match(s, RECORD_PATTERN)}
+  if f[F_REC] then f[F_REC] = string.sub(s, f[F_REC]) end
+  return f
+end
+-- The stored form of decoded fields `f`.
+local function encodeJob(f)
+  return table.concat(f, '|', 1, 15) .. '\n' .. f[F_REC]
 end
 
 local function loadJob(id)
-  local s = redis.call('HGET', gk('st'), id)
+  local s = redis.call('HGET', gk('job'), id)
   if not s then return nil end
   return decode(s)
 end
@@ -169,8 +179,8 @@ local function leave(id, f)
   count(f, -1)
 end
 
--- Saves a job and puts it in the index of its (new) state.
-local function enter(id, f)
+-- Puts a job in the index of its (new) state and saves it (unless `stored`: the caller wrote it).
+local function enter(id, f, stored)
   local state = f[F_STATE]
   if state == 'queued' then
     later('ZADD', qk(f[F_QUEUE], state), readyScore(f), readyMember(id, f))
@@ -182,11 +192,11 @@ local function enter(id, f)
     later('ZADD', qk(f[F_QUEUE], state), f[F_FINISHED], id)
   end
   count(f, 1)
-  redis.call('HSET', gk('st'), id, table.concat(f, '|', 1, 15))
+  if not stored then redis.call('HSET', gk('job'), id, encodeJob(f)) end
 end
 
 local function save(id, f)
-  redis.call('HSET', gk('st'), id, table.concat(f, '|', 1, 15))
+  redis.call('HSET', gk('job'), id, encodeJob(f))
 end
 
 -- Releases the job's dedup key, if it holds one (the key is unique among unfinished jobs only).
@@ -206,12 +216,14 @@ local function addError(id, entry)
   end
 end
 
--- Everything stored about a job, as the store's reads return it (see records.ts).
+-- Everything stored about a job, as the store's reads return it (see records.ts): id, client JSON, state
+-- string, progress, result, last error, errors (false where missing).
 local function jobFields(id)
+  local f = loadJob(id)
   return {
     id,
-    redis.call('HGET', gk('job'), id),
-    redis.call('HGET', gk('st'), id),
+    f and f[F_REC] or false,
+    f and table.concat(f, '|', 1, 15) or false,
     redis.call('HGET', gk('prog'), id),
     redis.call('HGET', gk('res'), id),
     redis.call('HGET', gk('lasterr'), id),
@@ -223,7 +235,7 @@ end
 local function destroy(id, f, logKey)
   leave(id, f)
   freeKey(id)
-  for _, h in ipairs({'job', 'st', 'prog', 'res', 'lasterr', 'errs', 'jkey'}) do
+  for _, h in ipairs({'job', 'prog', 'res', 'lasterr', 'errs', 'jkey'}) do
     redis.call('HDEL', gk(h), id)
   end
   redis.call('DEL', logKey)
@@ -327,7 +339,7 @@ local function claimJobs(queues, limit, leaseMs, worker, nonce)
       f[F_TOKEN] = nonce .. '-' .. f[F_SEQ] -- unique per lease: workers tell results apart by token
       f[F_WORKER] = worker
       enter(id, f)
-      out[#out + 1] = {id, redis.call('HGET', gk('job'), id), table.concat(f, '|', 1, 15),
+      out[#out + 1] = {id, f[F_REC], table.concat(f, '|', 1, 15),
         redis.call('HGET', gk('errs'), id)}
     end
   end

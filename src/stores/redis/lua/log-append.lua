@@ -6,7 +6,7 @@
 local n = tonumber(arg(1))
 for i = 1, n do
   local b = 1 + (i - 1) * 3
-  if redis.call('HEXISTS', gk('st'), arg(b + 1)) == 1 then
+  if redis.call('HEXISTS', gk('job'), arg(b + 1)) == 1 then
     local seq = redis.call('INCR', gk('logseq'))
     redis.call('RPUSH', extraKey(i), cjson.encode({seq, NOW, tonumber(arg(b + 2)), arg(b + 3)}))
   end
