@@ -5,7 +5,7 @@
 // A store's lua/lib.lua is not a script of its own: each script gets the parts of it that it uses
 // (transitively), in lib.lua's order. EVALSHA runs a script's whole chunk on every call, so every lib
 // definition a script carries costs it time per call (see docs/adr/0006-redis-performance.md). For the
-// same reason a global key named by a literal, gk('st'), is written KEYS[3] in the bundle (from lib.lua's
+// same reason a global key named by a literal, gk('job'), is written KEYS[2] in the bundle (from lib.lua's
 // G table): a script whose every gk call is literal then carries neither gk nor G; and a state field's
 // index, f[F_STATE], is written f[1] (a local constant is an upvalue of every function that reads it).
 //

@@ -157,20 +157,25 @@ export class RedisStore implements Store {
     return MIGRATIONS;
   }
 
-  /** Records the key layout's version; refuses a namespace written by a newer Fila. */
+  /**
+   * Records the key layout's version, converts a namespace of an older layout, and refuses one written by
+   * a newer Fila. The version is raised before converting, so an older Fila refuses the namespace from
+   * then on; the conversion runs whenever layout 1's `st` hash exists, so one cut short resumes at the
+   * next start (and jobs an older process still running wrote meanwhile are converted then).
+   */
   async migrate(): Promise<{ applied: Migration[] }> {
     try {
       const key = this.layout.named.version;
-      const set = await this.redis.set(key, LAYOUT_VERSION, 'NX');
-      if (set === 'OK') return { applied: [...MIGRATIONS] };
-      const found = Number(await this.redis.get(key));
+      const fresh = (await this.redis.set(key, LAYOUT_VERSION, 'NX')) === 'OK';
+      const found = fresh ? 0 : Number(await this.redis.get(key));
       if (found > LAYOUT_VERSION) throw new SchemaVersionError(found, LAYOUT_VERSION);
-      if (found === LAYOUT_VERSION) return { applied: [] };
-      // Layout 1: convert, a slice per call (see the script); safe to run again if cut short.
+      if (!fresh && found < LAYOUT_VERSION) await this.redis.set(key, LAYOUT_VERSION);
       const st = `{${this.layout.prefix}}:st`;
-      let cursor = '0';
-      do cursor = String(await this.run('migrateLayout2', [], [cursor], [st]));
-      while (cursor !== 'done');
+      if (await this.redis.exists(st)) {
+        let cursor = '0';
+        do cursor = String(await this.run('migrateLayout2', [], [cursor], [st]));
+        while (cursor !== 'done');
+      }
       return { applied: MIGRATIONS.filter((m) => m.version > found) };
     } catch (e) {
       throw mapRedisError(e, 'migrate');

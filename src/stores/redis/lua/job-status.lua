@@ -7,7 +7,12 @@ local whole = arg(1) == '1'
 local out = {}
 for i = 2, #ARGV - 2 - NQ do
   local v = redis.call('HGET', gk('job'), arg(i))
-  if v and not whole then v = string.sub(v, 1, string.find(v, '\n', 1, true) - 1) end
-  out[i - 1] = v or false
+  local newline = v and string.find(v, '\n', 1, true)
+  if not newline then
+    v = false -- unknown, or not a record of this layout
+  elseif not whole then
+    v = string.sub(v, 1, newline - 1)
+  end
+  out[i - 1] = v
 end
 return out

@@ -55,7 +55,7 @@ local function num(n) return string.format('%d', n) end
 -- string's fields, in order: 1 state, 2 runAt, 3 attempt, 4 crashCount, 5 seq, 6 priority, 7 queue,
 -- 8 tenant ('' for none), 9 createdAt, 10 startedAt, 11 finishedAt, 12 leaseExpiresAt,
 -- 13 cancelRequestedAt, 14 lease token, 15 workerId (may contain '|', never a newline: the store
--- refuses one). '' is null. Decoded, the client's JSON is field 16. One field per job rather than two
+-- refuses one), so the first newline ends it. '' is null. Decoded, the client's JSON is field 16. One field per job rather than two
 -- (state and client part in separate hashes) measured about 100 bytes a job less, and one call fewer
 -- per insert and per claimed job.
 local F_STATE, F_RUN, F_ATTEMPT, F_CRASH, F_SEQ, F_PRIO, F_QUEUE, F_TENANT = 1, 2, 3, 4, 5, 6, 7, 8
@@ -67,9 +67,11 @@ local F_CREATED, F_STARTED, F_FINISHED, F_LEASE, F_CANCEL, F_TOKEN, F_WORKER, F_
 -- with string.rep and .. cost every call 0.7 µs. The last capture is where the client's JSON starts.
 local RECORD_PATTERN =
   '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^\n]*)\n()'
+-- Returns nil for a record that is not of this layout (nothing then reads or writes it as a job).
 local function decode(s)
   local f = {string.match(s, RECORD_PATTERN)}
-  if f[F_REC] then f[F_REC] = string.sub(s, f[F_REC]) end
+  if not f[F_REC] then return nil end
+  f[F_REC] = string.sub(s, f[F_REC])
   return f
 end
 -- The stored form of decoded fields `f`.
