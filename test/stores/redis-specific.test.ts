@@ -247,6 +247,72 @@ describe.skipIf(skip)('redis store claims', () => {
     }
   });
 
+  it('jobs of default priority wait in a list, merged with the ready set in claim order', async () => {
+    const url = fresh();
+    const prefix = parseRedisUrl(url).prefix;
+    const fila = createFila({ store: url });
+    const redis = new Redis(REDIS_URL);
+    try {
+      const store = await fila.store();
+      const name = (j: { payload: unknown }) => (j.payload as { name: string }).name;
+      const claim = async (limit: number) =>
+        (await store.jobClaim({ queues: ['default'], limit, leaseMs: 60_000, workerId: 'w' })).jobs;
+      const first = await fila.enqueue('noop', { name: 'first' });
+      await fila.enqueue('noop', { name: 'urgent' }, { priority: 5 });
+      await fila.enqueue('noop', { name: 'second' });
+      await fila.enqueue('noop', { name: 'overdue' }, { runAt: new Date(Date.now() - 60_000) });
+      const [set, list] = [`{${prefix}}:q:default:r`, `{${prefix}}:q:default:l`];
+      expect([await redis.zcard(set), await redis.llen(list)]).toEqual([2, 2]);
+      expect((await fila.listQueues())[0]!.oldestQueuedAt).toBeLessThan(first.createdAt.getTime() - 50_000);
+      const listed = await fila.listJobs({ state: 'queued' });
+      expect(listed.jobs.map(name).sort()).toEqual(['first', 'overdue', 'second', 'urgent']);
+
+      expect((await claim(1)).map(name)).toEqual(['urgent']);
+      const [overdue, again] = await claim(2);
+      expect([overdue, again].map((j) => name(j!))).toEqual(['overdue', 'first']);
+      // Given back, `first` waits in the ready set with the release time as its run-at: after `second`,
+      // ahead of `third`, which was inserted later.
+      await store.jobReleaseMany({ jobs: [{ id: again!.id, token: again!.token, delayMs: 0 }] });
+      await fila.enqueue('noop', { name: 'third' });
+      expect((await claim(2)).map(name)).toEqual(['second', 'first']);
+      // A cancelled job's list entry goes stale; the next claim drops it.
+      const fourth = await fila.enqueue('noop', { name: 'fourth' });
+      await fila.cancel(fourth.id);
+      expect(await redis.llen(list)).toBe(2);
+      expect((await claim(5)).map(name)).toEqual(['third']);
+      expect([await redis.zcard(set), await redis.llen(list)]).toEqual([0, 0]);
+      expect((await fila.listQueues())[0]!.counts).toMatchObject({ queued: 0, active: 5, cancelled: 1 });
+    } finally {
+      redis.disconnect();
+      await fila.close();
+      await dropStore(url);
+    }
+  });
+
+  it('a claim that meets only stale list entries asks to be called again at once', async () => {
+    const url = fresh();
+    const fila = createFila({ store: url });
+    try {
+      const store = await fila.store();
+      const ids: string[] = [];
+      for (let i = 0; i < 10_500; i += 1500) {
+        const batch = await fila.enqueueMany(Array.from({ length: 1500 }, () => ({ task: 'noop' })));
+        ids.push(...batch.map((j) => j.id));
+      }
+      const live = await fila.enqueue('noop', { live: true });
+      await store.jobCancel({ ids });
+      const claim = () => store.jobClaim({ queues: ['default'], limit: 10, leaseMs: 60_000, workerId: 'w' });
+      const first = await claim();
+      expect(first.jobs).toEqual([]);
+      expect(first.nextRunAt).toBe(first.now);
+      const second = await claim();
+      expect(second.jobs.map((j) => j.id)).toEqual([live.id]);
+    } finally {
+      await fila.close();
+      await dropStore(url);
+    }
+  });
+
   it('a due job in a paused queue does not make an idle worker claim in a loop', async () => {
     const url = fresh();
     const store = await openStore(url);

@@ -31,8 +31,11 @@ const GLOBAL = [
 
 export type GlobalKey = (typeof GLOBAL)[number];
 
-/** The per-queue keys, in the order lua/lib.lua expects them: ready, delayed, then one per terminal state. */
-const PER_QUEUE = ['r', 'd', 'c', 'f', 'x'] as const;
+/**
+ * The per-queue keys, in the order lua/lib.lua expects them: ready set, delayed, one per terminal state,
+ * then the ready list.
+ */
+const PER_QUEUE = ['r', 'd', 'c', 'f', 'x', 'l'] as const;
 
 const PREFIX = /^[A-Za-z0-9_.:-]{1,100}$/;
 
@@ -75,7 +78,7 @@ export class KeyLayout {
     return `{${this.prefix}}:log:${id}`;
   }
 
-  /** A queue's keys: ready, delayed (scheduled and retrying), completed, failed, cancelled. */
+  /** A queue's keys: ready set, delayed (scheduled and retrying), completed, failed, cancelled, ready list. */
   queueKeys(name: string): string[] {
     let keys = this.queueKeyCache.get(name);
     if (!keys) {

@@ -36,6 +36,8 @@ const PAGE = 500;
 const SCAN_CAP = 50_000;
 /** Lists read the state indexes directly when those hold at most this many jobs. */
 const INDEX_CAP = 10_000;
+/** Position of a queue's ready list among its keys (KeyLayout.queueKeys); queued jobs are there or in its ready set. */
+const LIST_INDEX = 5;
 /** Position of a state's index among a queue's keys (KeyLayout.queueKeys). */
 const INDEX_OF: Record<Exclude<JobState, 'active' | 'blocked'>, number> = {
   queued: 0,
@@ -192,28 +194,42 @@ export class Reads {
     matches: (s: JobStatus, record: string | null | undefined) => boolean,
   ): Promise<{ ids: string[]; next: number | null } | null> {
     const queues = filter.queue === undefined ? await this.queueNames() : [filter.queue];
-    const sets = new Map<string, boolean>(); // key -> members are ready-set members (id after 7 chars)
+    // key -> what it is: a ready set (members are the id after 7 characters), a ready list (ids, some of
+    // them stale: the state check below drops those), or a set of ids.
+    const sets = new Map<string, 'ready' | 'list' | 'ids'>();
     for (const state of states) {
-      if (state === 'active') sets.set(this.layout.named.active, false);
+      if (state === 'active') sets.set(this.layout.named.active, 'ids');
       else if (state !== 'blocked') {
-        for (const q of queues) sets.set(this.layout.queueKeys(q)[INDEX_OF[state]]!, state === 'queued');
+        for (const q of queues) {
+          const keys = this.layout.queueKeys(q);
+          sets.set(keys[INDEX_OF[state]]!, state === 'queued' ? 'ready' : 'ids');
+          if (state === 'queued') sets.set(keys[LIST_INDEX]!, 'list');
+        }
       }
     }
     const keys = [...sets.keys()];
     if (keys.length === 0) return { ids: [], next: null };
     const sizes = await this.call('job list', async () => {
       const pipeline = this.redis.pipeline();
-      for (const key of keys) pipeline.zcard(key);
+      for (const key of keys) {
+        if (sets.get(key) === 'list') pipeline.llen(key);
+        else pipeline.zcard(key);
+      }
       return ((await pipeline.exec()) ?? []).map(([e, n]) => (e ? Infinity : Number(n)));
     });
     if (sizes.reduce((a, b) => a + b, 0) > INDEX_CAP) return null;
     const members = await this.call('job list', async () => {
       const pipeline = this.redis.pipeline();
-      for (const key of keys) pipeline.zrange(key, 0, -1);
+      for (const key of keys) {
+        if (sets.get(key) === 'list') pipeline.lrange(key, 0, -1);
+        else pipeline.zrange(key, 0, -1);
+      }
       return ((await pipeline.exec()) ?? []).map(([, m]) => (m ?? []) as string[]);
     });
     const ids = [
-      ...new Set(members.flatMap((list, i) => (sets.get(keys[i]!) ? list.map((m) => m.slice(7)) : list))),
+      ...new Set(
+        members.flatMap((list, i) => (sets.get(keys[i]!) === 'ready' ? list.map((m) => m.slice(7)) : list)),
+      ),
     ];
     if (ids.length === 0) return { ids: [], next: null };
     const { statuses, records } = await this.statuses(ids, filter.task !== undefined);

@@ -94,7 +94,7 @@ const MIGRATIONS: readonly Migration[] = [
 
 type ClaimReply = [string, string | null, ...[string, string, string, string | null][]];
 
-/** Queues per promote-due call (each brings five keys). */
+/** Queues per promote-due call (each brings six keys). */
 const PROMOTE_QUEUES_PER_CALL = 100;
 
 /** A worker id ends a job's state string, which a newline ends (lua/lib.lua). */

@@ -71,8 +71,11 @@ for i = 1, n do
   else
     local queue, tenant, key = field(i, 2), field(i, 6), field(i, 7)
     local seq = redis.call('INCR', gk('seq'))
-    local f = {state, num(runAt), '0', '0', num(seq), field(i, 3), queue, tenant, num(NOW), '', '', '', '', '', '',
-      field(i, 9)}
+    -- Queued now, default priority, no run-at of its own: insertion order is its claim order (LISTED).
+    local token = ''
+    if state == 'queued' and runAt == NOW and field(i, 3) == '0' then token = LISTED end
+    local f = {state, num(runAt), '0', '0', num(seq), field(i, 3), queue, tenant, num(NOW), '', '', '', '', token,
+      '', field(i, 9)}
     if redis.call('HSETNX', gk('job'), id, encodeJob(f)) == 0 then
       -- Stored already (a batch sent again after its reply was lost): report that job, write nothing
       -- more. Its sequence number goes unused.

@@ -3,7 +3,8 @@
 --
 -- Calling convention (the same for every script, so one table in keys.ts describes it):
 --   KEYS[1..18]  the namespace's global keys, in the order of the G table below;
---   KEYS[19..]   five keys per queue named in ARGV: ready, delayed, completed, failed, cancelled; then
+--   KEYS[19..]   six keys per queue named in ARGV: ready set, delayed, completed, failed, cancelled,
+--                ready list; then
 --                the script's own keys, if any (jobs' log lists, read through extraKey(i));
 --   ARGV[1]      the namespace's pub/sub channel prefix (wake-ups: <prefix>:wake, <prefix>:events);
 --   ARGV[2]      n, the number of queues whose keys follow the global ones; ARGV[3..2+n] their names;
@@ -18,7 +19,7 @@
 -- Its log lines are a list of its own, `log:<id>`, passed to the scripts that touch it.
 -- Every job has an entry "0-<seq>" in the `all` stream, the insertion-order index that lists walk (a
 -- stream entry measured about 90 bytes less than a sorted-set entry). Its id also sits in exactly one
--- index for its state: the queue's `ready` set (queued; in claim order, see readyScore), its
+-- index for its state: the queue's ready list or ready set (queued; see LISTED and readyScore), its
 -- `delayed` set (scheduled and retrying, by run-at), the global `active` set (by lease expiry), or the
 -- queue's set for its terminal state (by finish time).
 -- Time is Redis TIME (the store clock); numbers are written with %d, never Lua's 14-digit tostring.
@@ -33,10 +34,12 @@ local function gk(name) return KEYS[G[name]] end
 
 local NQ = tonumber(ARGV[2])
 local QI = {}
-for i = 1, NQ do QI[ARGV[2 + i]] = NG + (i - 1) * 5 end
+for i = 1, NQ do QI[ARGV[2 + i]] = NG + (i - 1) * 6 end
 local QOFF = {queued = 1, scheduled = 2, retrying = 2, completed = 3, failed = 4, cancelled = 5}
 -- The key of `queue`'s index for `state`.
 local function qk(queue, state) return KEYS[QI[queue] + QOFF[state]] end
+-- The key of `queue`'s ready list (see LISTED).
+local function qlist(queue) return KEYS[QI[queue] + 6] end
 local function hasQueue(queue) return QI[queue] ~= nil end
 local function queueNames()
   local out = {}
@@ -44,7 +47,7 @@ local function queueNames()
   return out
 end
 local function arg(i) return ARGV[2 + NQ + i] end
-local function extraKey(i) return KEYS[NG + NQ * 5 + i] end
+local function extraKey(i) return KEYS[NG + NQ * 6 + i] end
 
 local t = redis.call('TIME')
 local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -111,6 +114,21 @@ local function readyMember(id, f)
 end
 local function readyId(member) return string.sub(member, SEQ_DIGITS + 1) end
 
+-- Most jobs are queued at insert with the default priority and no run-at of their own: their claim order
+-- is their insertion order, so they wait in the queue's ready list (an id costs about 40 bytes there,
+-- against about 136 for a sorted-set entry) instead of its ready set. Such a job's lease-token field
+-- holds LISTED while it waits. Jobs queued any other way (a priority, a run-at chosen before now, a
+-- promotion, a retry, a release, a replace) go to the ready set, and a claim merges the two. An entry
+-- leaves the list only from its head: a job that leaves `queued` otherwise (cancel, remove, replace)
+-- clears LISTED and its entry goes stale, dropped when a claim meets it.
+local LISTED = 'L'
+-- A claim reads at most this many list entries per queue, stale ones included.
+local LIST_SCAN = 10000
+-- Whether `id`, read from `queue`'s ready list, is still waiting there.
+local function listedLive(id, f, queue)
+  return f ~= nil and f[F_STATE] == 'queued' and f[F_TOKEN] == LISTED and f[F_QUEUE] == queue
+end
+
 -- Index writes are buffered per key and sent as one ZADD or ZREM per key and run (a claim of 100 jobs:
 -- one ZADD of 100 members to `active` instead of 100 calls; a batch of completions: one ZREM and one
 -- ZADD). A key's writes keep their order: switching between adding and removing sends what is buffered
@@ -172,7 +190,11 @@ end
 local function leave(id, f)
   local state = f[F_STATE]
   if state == 'queued' then
-    later('ZREM', qk(f[F_QUEUE], state), readyMember(id, f))
+    if f[F_TOKEN] == LISTED then
+      f[F_TOKEN] = '' -- its list entry goes stale
+    else
+      later('ZREM', qk(f[F_QUEUE], state), readyMember(id, f))
+    end
   elseif state == 'active' then
     later('ZREM', gk('active'), id)
   else
@@ -185,7 +207,11 @@ end
 local function enter(id, f, stored)
   local state = f[F_STATE]
   if state == 'queued' then
-    later('ZADD', qk(f[F_QUEUE], state), readyScore(f), readyMember(id, f))
+    if f[F_TOKEN] == LISTED then
+      later('RPUSH', qlist(f[F_QUEUE]), id)
+    else
+      later('ZADD', qk(f[F_QUEUE], state), readyScore(f), readyMember(id, f))
+    end
   elseif state == 'active' then
     later('ZADD', gk('active'), f[F_LEASE], id)
   elseif state == 'scheduled' or state == 'retrying' then
@@ -295,7 +321,9 @@ end
 
 -- The claim, shared by claim.lua and complete.lua (acknowledge-and-fetch). Promotes due scheduled and
 -- retrying jobs of the queues (at most 1,000 per queue per claim), then leases the best `limit` ready
--- jobs across the queues that are not paused. Returns {now, nextRunAt or false, {id, static, state, errors}...}.
+-- jobs across the queues that are not paused, from their ready sets and ready lists. Returns {now,
+-- nextRunAt or false, {id, static, state, errors}...}; nextRunAt is now when a list held more stale
+-- entries than one claim reads (claim again at once).
 local function claimJobs(queues, limit, leaseMs, worker, nonce)
   local open = {}
   for _, q in ipairs(queues) do
@@ -304,33 +332,76 @@ local function claimJobs(queues, limit, leaseMs, worker, nonce)
   -- Paused queues too: otherwise their due jobs would stay the "next run-at", already past, and wake
   -- the worker again at once, in a loop.
   for _, q in ipairs(queues) do promoteDue(q, 1000) end
-  -- Each open queue's best `limit`, merged by (score, member) when there are several queues.
+  -- Each open queue's best `limit` from its ready set and from its ready list, merged by (score,
+  -- member). A candidate is {member, score, queue, from the list?, fields and id when from the list}; a
+  -- list candidate's member is only spelled out when there is something to merge with.
+  -- A list entry's score is its job's, raised to the one before it if lower (the clock went back), so
+  -- that the merge keeps list order.
   flushIndexes()
   local picked = {}
+  -- Per queue: the list positions of its live candidates, and how far the scan read.
+  local lives, scanned = {}, {}
+  local again = false
+  local groups = 0 -- ready sets and lists with candidates: one needs no merge
   if limit > 0 then
     for _, q in ipairs(open) do
       local best = redis.call('ZRANGE', qk(q, 'queued'), 0, limit - 1, 'WITHSCORES')
-      for j = 1, #best, 2 do picked[#picked + 1] = {best[j], tonumber(best[j + 1]), q} end
+      for j = 1, #best, 2 do picked[#picked + 1] = {best[j], tonumber(best[j + 1]), q, false} end
+      if #best > 0 then groups = groups + 1 end
+      local list, pos, live, floor = qlist(q), 0, 0, 0
+      lives[q] = {}
+      while live < limit do
+        local page = redis.call('LRANGE', list, pos, pos + limit - 1)
+        for _, id in ipairs(page) do
+          pos = pos + 1
+          local f = loadJob(id)
+          if listedLive(id, f, q) then
+            local score = tonumber(readyScore(f))
+            if score < floor then score = floor end
+            floor = score
+            picked[#picked + 1] = {false, score, q, true, f, id}
+            live = live + 1
+            lives[q][live] = pos
+            if live >= limit then break end
+          end
+        end
+        if #page < limit then break end
+        if pos >= LIST_SCAN then
+          again = true
+          break
+        end
+      end
+      scanned[q] = pos
+      if live > 0 then groups = groups + 1 end
     end
-    if #open > 1 then
+    if groups > 1 then
+      for _, p in ipairs(picked) do
+        if p[4] then p[1] = readyMember(p[6], p[5]) end
+      end
       table.sort(picked, function(a, b) return a[2] < b[2] or (a[2] == b[2] and a[1] < b[1]) end)
     end
   end
-  -- The entries taken from each queue are a prefix of its ready set (the merge keeps each queue's
-  -- order), so they leave it in one ZREMRANGEBYRANK per queue, after the loop (which writes no ready set).
+  -- The entries taken from each queue's set and list are a prefix of each (the merge keeps their
+  -- order), so they leave in one ZREMRANGEBYRANK and one LTRIM per queue, after the loop; the list's
+  -- LTRIM also drops the stale entries up to its next live one (or as far as the scan read).
   local out = {num(NOW), false}
   local n = 0
-  local taken, takenQueues = {}, {}
+  local fromSet, fromList = {}, {}
+  for _, q in ipairs(open) do
+    fromSet[q] = 0
+    fromList[q] = 0
+  end
   for i = 1, #picked do
     if n >= limit then break end
-    local q = picked[i][3]
-    if not taken[q] then
-      taken[q] = 0
-      takenQueues[#takenQueues + 1] = q
+    local p = picked[i]
+    local q, id, f = p[3], p[6], p[5]
+    if p[4] then
+      fromList[q] = fromList[q] + 1
+    else
+      fromSet[q] = fromSet[q] + 1 -- an entry without a job goes too
+      id = readyId(p[1])
+      f = loadJob(id)
     end
-    taken[q] = taken[q] + 1 -- an entry without a job goes too
-    local id = readyId(picked[i][1])
-    local f = loadJob(id)
     if f then
       n = n + 1
       count(f, -1)
@@ -345,8 +416,15 @@ local function claimJobs(queues, limit, leaseMs, worker, nonce)
         redis.call('HGET', gk('errs'), id)}
     end
   end
-  for _, q in ipairs(takenQueues) do redis.call('ZREMRANGEBYRANK', qk(q, 'queued'), 0, taken[q] - 1) end
-  if n < limit then
+  for _, q in ipairs(open) do
+    if fromSet[q] > 0 then redis.call('ZREMRANGEBYRANK', qk(q, 'queued'), 0, fromSet[q] - 1) end
+    local nextLive = lives[q] and lives[q][fromList[q] + 1]
+    local cut = nextLive and nextLive - 1 or scanned[q] or 0
+    if cut > 0 then redis.call('LTRIM', qlist(q), cut, -1) end
+  end
+  if again and n < limit then
+    out[2] = num(NOW)
+  elseif n < limit then
     local soonest = nil
     for _, q in ipairs(queues) do
       local first = redis.call('ZRANGE', qk(q, 'scheduled'), 0, 0, 'WITHSCORES')

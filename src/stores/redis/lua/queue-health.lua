@@ -4,8 +4,9 @@
 -- KEYS: the global keys, then the keys of the queues.
 -- ARGV (after the queue list): tenant ('' for all).
 -- Returns: per queue {oldest run-at or false, stuck}.
--- Cost: without a tenant, one lookup per priority band of each queue (ready jobs sort by priority first);
---   with one, the first 1,000 ready jobs of each queue are read.
+-- Cost: without a tenant, one lookup per priority band of each queue's ready set (ready jobs sort by
+--   priority first) and the head of its ready list (its first 100 entries at most, skipping stale ones);
+--   with one, the first 1,000 jobs of each queue's ready set and list are read.
 local tenant = arg(1)
 local result, index = {}, {}
 for i, q in ipairs(queueNames()) do
@@ -15,6 +16,14 @@ for i, q in ipairs(queueNames()) do
   local function consider(f)
     local runAt = tonumber(f[F_RUN])
     if oldest == nil or runAt < oldest then oldest = runAt end
+  end
+  -- The ready list is in insertion order: its first live job has waited longest there.
+  for _, id in ipairs(redis.call('LRANGE', qlist(q), 0, tenant == '' and 99 or 999)) do
+    local f = loadJob(id)
+    if listedLive(id, f, q) and (tenant == '' or f[F_TENANT] == tenant) then
+      consider(f)
+      break
+    end
   end
   if tenant == '' then
     -- The first job of each priority band is that band's longest-waiting one.
