@@ -10,6 +10,8 @@ import { createFila, Fila } from '../../src/client/fila.js';
 import { StoreUnavailableError, ValidationError } from '../../src/core/errors.js';
 import { dropStore, openStore } from '../../src/stores/open.js';
 import { parseRedisUrl } from '../../src/stores/redis/keys.js';
+import { newId } from '../../src/core/ids.js';
+import type { NewJob } from '../../src/core/store.js';
 import { sleep } from '../../src/testkit/harness.js';
 import { withOverrides } from '../../src/testkit/leases.js';
 import { noop } from '../../src/testkit/tasks.js';
@@ -289,6 +291,45 @@ describe.skipIf(skip)('redis store claims', () => {
     }
   });
 
+  it('an id inserted again after its job was removed is claimed once', async () => {
+    const url = fresh();
+    const store = await openStore(url);
+    try {
+      await store.migrate();
+      const job: NewJob = {
+        id: newId(),
+        task: 'noop',
+        queue: 'default',
+        payload: '{}',
+        priority: 0,
+        runAt: null,
+        delayMs: 0,
+        maxAttempts: 3,
+        backoff: null,
+        timeoutMs: null,
+        key: null,
+        tenant: null,
+        metadata: null,
+        dedup: 'ignore',
+      };
+      await store.jobInsertMany({ jobs: [job] });
+      await store.jobRemove({ ids: [job.id] });
+      await store.jobInsertMany({ jobs: [job] }); // a batch re-sent late: its list entry is the second
+      const { jobs } = await store.jobClaim({
+        queues: ['default'],
+        limit: 5,
+        leaseMs: 60_000,
+        workerId: 'w',
+      });
+      expect(jobs.map((j) => j.id)).toEqual([job.id]);
+      const again = await store.jobClaim({ queues: ['default'], limit: 5, leaseMs: 60_000, workerId: 'w' });
+      expect(again.jobs).toEqual([]);
+    } finally {
+      await store.close();
+      await dropStore(url);
+    }
+  });
+
   it('a claim that meets only stale list entries asks to be called again at once', async () => {
     const url = fresh();
     const fila = createFila({ store: url });
@@ -301,12 +342,15 @@ describe.skipIf(skip)('redis store claims', () => {
       }
       const live = await fila.enqueue('noop', { live: true });
       await store.jobCancel({ ids });
+      // Due before this claim's time but after `live` was inserted: it goes to the ready set, and must not
+      // be claimed ahead of `live`, which the first claim cannot reach past 10,000 stale entries.
+      const later = await fila.enqueue('noop', { later: true }, { runAt: new Date(Date.now() - 1) });
       const claim = () => store.jobClaim({ queues: ['default'], limit: 10, leaseMs: 60_000, workerId: 'w' });
       const first = await claim();
       expect(first.jobs).toEqual([]);
       expect(first.nextRunAt).toBe(first.now);
       const second = await claim();
-      expect(second.jobs.map((j) => j.id)).toEqual([live.id]);
+      expect(second.jobs.map((j) => j.id)).toEqual([live.id, later.id]);
     } finally {
       await fila.close();
       await dropStore(url);
@@ -452,7 +496,7 @@ describe.skipIf(skip)('redis store key layout', () => {
 
       const again = createFila({ store: u });
       const reopened = await again.store();
-      expect(await redis.get(`{${prefix}}:version`)).toBe('2');
+      expect(await redis.get(`{${prefix}}:version`)).toBe('3');
       expect(await redis.exists(`{${prefix}}:st`)).toBe(0);
       // Opened again: nothing left to convert, nothing changes.
       const third = createFila({ store: u });

@@ -78,7 +78,7 @@ export interface RedisStoreOptions {
   maxRetriesPerRequest?: number;
 }
 
-const LAYOUT_VERSION = 2;
+const LAYOUT_VERSION = 3;
 const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -89,6 +89,11 @@ const MIGRATIONS: readonly Migration[] = [
     version: 2,
     name: 'one_record_per_job',
     sql: "-- Each job's state string moves from the `st` hash to the front of its record in `job` (src/stores/redis/lua/migrate-layout-2.lua).",
+  },
+  {
+    version: 3,
+    name: 'ready_list',
+    sql: '-- Jobs queued at insert with the default priority wait in a per-queue list (`q:<queue>:l`). Nothing to convert: jobs already in the ready sets stay there; the version only keeps older Fila processes, which do not read the lists, out.',
   },
 ];
 

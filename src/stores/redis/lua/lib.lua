@@ -113,6 +113,12 @@ local function readyMember(id, f)
   return table.concat(digits) .. id
 end
 local function readyId(member) return string.sub(member, SEQ_DIGITS + 1) end
+-- The sequence number a ready-set member starts with.
+local function readySeq(member)
+  local n = 0
+  for i = 1, SEQ_DIGITS do n = n * 62 + string.find(B62, string.sub(member, i, i), 1, true) - 1 end
+  return n
+end
 
 -- Most jobs are queued at insert with the default priority and no run-at of their own: their claim order
 -- is their insertion order, so they wait in the queue's ready list (an id costs about 40 bytes there,
@@ -122,8 +128,8 @@ local function readyId(member) return string.sub(member, SEQ_DIGITS + 1) end
 -- leaves the list only from its head: a job that leaves `queued` otherwise (cancel, remove, replace)
 -- clears LISTED and its entry goes stale, dropped when a claim meets it.
 local LISTED = 'L'
--- A claim reads at most this many list entries per queue, stale ones included.
-local LIST_SCAN = 10000
+-- A claim reads at most this many list entries per queue, stale ones included, LIST_PAGE or more at a time.
+local LIST_SCAN, LIST_PAGE = 10000, 200
 -- Whether `id`, read from `queue`'s ready list, is still waiting there.
 local function listedLive(id, f, queue)
   return f ~= nil and f[F_STATE] == 'queued' and f[F_TOKEN] == LISTED and f[F_QUEUE] == queue
@@ -333,29 +339,35 @@ local function claimJobs(queues, limit, leaseMs, worker, nonce)
   -- the worker again at once, in a loop.
   for _, q in ipairs(queues) do promoteDue(q, 1000) end
   -- Each open queue's best `limit` from its ready set and from its ready list, merged by (score,
-  -- member). A candidate is {member, score, queue, from the list?, fields and id when from the list}; a
-  -- list candidate's member is only spelled out when there is something to merge with.
-  -- A list entry's score is its job's, raised to the one before it if lower (the clock went back), so
-  -- that the merge keeps list order.
+  -- sequence number). A candidate is {ready-set member or false, score, queue, from the list?, fields
+  -- and id when from the list, sequence number}; the sequence number is only worked out when there is
+  -- something to merge. Ties compare numbers, not strings: Lua compares strings by the server's locale,
+  -- the sorted set by bytes. A list entry's score is its job's, raised to the one before it if lower
+  -- (the clock went back), so that the merge keeps list order. A list entry is live once per scan: an
+  -- id inserted again after its job was removed could otherwise have two.
   flushIndexes()
   local picked = {}
   -- Per queue: the list positions of its live candidates, and how far the scan read.
   local lives, scanned = {}, {}
   local again = false
   local groups = 0 -- ready sets and lists with candidates: one needs no merge
+  local seen = {}
   if limit > 0 then
     for _, q in ipairs(open) do
       local best = redis.call('ZRANGE', qk(q, 'queued'), 0, limit - 1, 'WITHSCORES')
       for j = 1, #best, 2 do picked[#picked + 1] = {best[j], tonumber(best[j + 1]), q, false} end
       if #best > 0 then groups = groups + 1 end
       local list, pos, live, floor = qlist(q), 0, 0, 0
+      local page = math.max(limit, LIST_PAGE)
+      local capped = false
       lives[q] = {}
       while live < limit do
-        local page = redis.call('LRANGE', list, pos, pos + limit - 1)
-        for _, id in ipairs(page) do
+        local ids = redis.call('LRANGE', list, pos, pos + page - 1)
+        for _, id in ipairs(ids) do
           pos = pos + 1
-          local f = loadJob(id)
-          if listedLive(id, f, q) then
+          local f = not seen[id] and loadJob(id)
+          if f and listedLive(id, f, q) then
+            seen[id] = true
             local score = tonumber(readyScore(f))
             if score < floor then score = floor end
             floor = score
@@ -365,20 +377,29 @@ local function claimJobs(queues, limit, leaseMs, worker, nonce)
             if live >= limit then break end
           end
         end
-        if #page < limit then break end
-        if pos >= LIST_SCAN then
-          again = true
+        if #ids < page then break end
+        if pos >= LIST_SCAN and live < limit then
+          capped = true
           break
         end
       end
       scanned[q] = pos
       if live > 0 then groups = groups + 1 end
+      if capped then
+        -- Live entries past the scan may come before this queue's ready-set candidates: leave those
+        -- for the next claim, which the worker makes at once (next run-at: now).
+        again = true
+        for j = #picked, 1, -1 do
+          if picked[j][3] == q and not picked[j][4] then table.remove(picked, j) end
+        end
+        if #best > 0 then groups = groups - 1 end
+      end
     end
     if groups > 1 then
       for _, p in ipairs(picked) do
-        if p[4] then p[1] = readyMember(p[6], p[5]) end
+        if p[4] then p[7] = tonumber(p[5][F_SEQ]) else p[7] = readySeq(p[1]) end
       end
-      table.sort(picked, function(a, b) return a[2] < b[2] or (a[2] == b[2] and a[1] < b[1]) end)
+      table.sort(picked, function(a, b) return a[2] < b[2] or (a[2] == b[2] and a[7] < b[7]) end)
     end
   end
   -- The entries taken from each queue's set and list are a prefix of each (the merge keeps their
@@ -398,9 +419,10 @@ local function claimJobs(queues, limit, leaseMs, worker, nonce)
     if p[4] then
       fromList[q] = fromList[q] + 1
     else
-      fromSet[q] = fromSet[q] + 1 -- an entry without a job goes too
+      fromSet[q] = fromSet[q] + 1 -- an entry without a queued job goes too
       id = readyId(p[1])
       f = loadJob(id)
+      if f and (f[F_STATE] ~= 'queued' or f[F_QUEUE] ~= q) then f = nil end
     end
     if f then
       n = n + 1

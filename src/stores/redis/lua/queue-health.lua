@@ -5,7 +5,7 @@
 -- ARGV (after the queue list): tenant ('' for all).
 -- Returns: per queue {oldest run-at or false, stuck}.
 -- Cost: without a tenant, one lookup per priority band of each queue's ready set (ready jobs sort by
---   priority first) and the head of its ready list (its first 100 entries at most, skipping stale ones);
+--   priority first) and the head of its ready list (up to its first live entry, within the first 1,000);
 --   with one, the first 1,000 jobs of each queue's ready set and list are read.
 local tenant = arg(1)
 local result, index = {}, {}
@@ -18,7 +18,7 @@ for i, q in ipairs(queueNames()) do
     if oldest == nil or runAt < oldest then oldest = runAt end
   end
   -- The ready list is in insertion order: its first live job has waited longest there.
-  for _, id in ipairs(redis.call('LRANGE', qlist(q), 0, tenant == '' and 99 or 999)) do
+  for _, id in ipairs(redis.call('LRANGE', qlist(q), 0, 999)) do
     local f = loadJob(id)
     if listedLive(id, f, q) and (tenant == '' or f[F_TENANT] == tenant) then
       consider(f)
