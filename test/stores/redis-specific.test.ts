@@ -274,7 +274,14 @@ describe.skipIf(skip)('redis store claims', () => {
       expect([overdue, again].map((j) => name(j!))).toEqual(['overdue', 'first']);
       // Given back, `first` waits in the ready set with the release time as its run-at: after `second`,
       // ahead of `third`, which was inserted later.
+      await sleep(5); // so that the release's run-at differs from the created-at
       await store.jobReleaseMany({ jobs: [{ id: again!.id, token: again!.token, delayMs: 0 }] });
+      // A job queued at insert stores no created-at of its own (it is its run-at); after the release moved
+      // its run-at, it still reads the time it was created, and its default attempts.
+      const [released] = await store.jobGet({ ids: [first.id] });
+      expect(released!.createdAt).toEqual(first.createdAt);
+      expect(released!.runAt.getTime()).toBeGreaterThan(first.createdAt.getTime());
+      expect(released!.maxAttempts).toBe(3);
       await fila.enqueue('noop', { name: 'third' });
       expect((await claim(2)).map(name)).toEqual(['second', 'first']);
       // A cancelled job's list entry goes stale; the next claim drops it.

@@ -7,6 +7,7 @@
 import type { BackoffPolicy, Job, JobProgress, JobState } from '../../core/job.js';
 import { toJobError, type StoredError } from '../shared.js';
 import type { NewJob } from '../../core/store.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../../core/task.js';
 
 /**
  * The client's part of a job, as written at insert (and replace): short keys, absent when null (on
@@ -15,8 +16,8 @@ import type { NewJob } from '../../core/store.js';
 interface JobRecord {
   /** task */
   t: string;
-  /** maxAttempts */
-  a: number;
+  /** maxAttempts, absent when it is the default (3) */
+  a?: number;
   /** backoff */
   b?: BackoffPolicy;
   /** timeoutMs */
@@ -31,7 +32,8 @@ interface JobRecord {
 
 /** The record of a new job, as JSON text; payload and metadata are already JSON and go in as they are. */
 export function encodeRecord(job: NewJob): string {
-  let text = `{"t":${JSON.stringify(job.task)},"a":${job.maxAttempts}`;
+  let text = `{"t":${JSON.stringify(job.task)}`;
+  if (job.maxAttempts !== DEFAULT_MAX_ATTEMPTS) text += `,"a":${job.maxAttempts}`;
   if (job.backoff !== null) text += `,"b":${JSON.stringify(job.backoff)}`;
   if (job.timeoutMs !== null) text += `,"o":${job.timeoutMs}`;
   if (job.key !== null) text += `,"k":${JSON.stringify(job.key)}`;
@@ -72,7 +74,7 @@ export function decodeStatus(text: string): JobStatus {
     priority: Number(f[5]),
     queue: f[6]!,
     tenant: f[7] === '' ? null : f[7]!,
-    createdAt: Number(f[8]),
+    createdAt: f[8] === '' ? Number(f[1]) : Number(f[8]), // '' at insert when equal to the run-at
     startedAt: nullable(f[9]!),
     finishedAt: nullable(f[10]!),
     leaseExpiresAt: nullable(f[11]!),
@@ -126,7 +128,7 @@ export function toJob(
     priority: s.priority,
     runAt: new Date(s.runAt),
     attempt: s.attempt,
-    maxAttempts: r.a,
+    maxAttempts: r.a ?? DEFAULT_MAX_ATTEMPTS,
     crashCount: s.crashCount,
     backoff: r.b ?? null,
     timeoutMs: r.o ?? null,

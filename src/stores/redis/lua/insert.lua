@@ -74,7 +74,12 @@ for i = 1, n do
     -- Queued now, default priority, no run-at of its own: insertion order is its claim order (LISTED).
     local token = ''
     if state == 'queued' and runAt == NOW and field(i, 3) == '0' then token = LISTED end
-    local f = {state, num(runAt), '0', '0', num(seq), field(i, 3), queue, tenant, num(NOW), '', '', '', '', token,
+    -- Created-at is left empty when it equals the run-at (every job queued at insert): 13 bytes less a
+    -- waiting job. decode fills it from the run-at, which nothing changes without decoding the record
+    -- first, and the next write stores it in full.
+    local created = num(NOW)
+    if runAt == NOW then created = '' end
+    local f = {state, num(runAt), '0', '0', num(seq), field(i, 3), queue, tenant, created, '', '', '', '', token,
       '', field(i, 9)}
     if redis.call('HSETNX', gk('job'), id, encodeJob(f)) == 0 then
       -- Stored already (a batch sent again after its reply was lost): report that job, write nothing

@@ -75,6 +75,7 @@ local function decode(s)
   local f = {string.match(s, RECORD_PATTERN)}
   if not f[F_REC] then return nil end
   f[F_REC] = string.sub(s, f[F_REC])
+  if f[F_CREATED] == '' then f[F_CREATED] = f[F_RUN] end -- see insert.lua: written again in full
   return f
 end
 -- The stored form of decoded fields `f`.
