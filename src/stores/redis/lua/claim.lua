@@ -4,8 +4,9 @@
 -- KEYS: the global keys, then the keys of the claimed queues (see lib.lua).
 -- ARGV (after the queue list): limit, leaseMs, workerId, nonce (new for every claim; a job's lease token is
 --   the nonce and its sequence number, unique per lease).
--- Returns: {now, nextRunAt or false, {id, record, state, errors}...}; nextRunAt is the earliest run-at of
---   a scheduled or retrying job of these queues, when fewer than `limit` were claimed.
+-- Returns: {now, nextRunAt or false, {id, record, state, errors}...}; nextRunAt, when fewer than `limit`
+--   were claimed, is the earliest run-at of a scheduled or retrying job of these queues, or now when a
+--   ready-list scan stopped at its bound (claim again at once).
 -- Guarantee: one atomic step, so no job is leased twice; the lease expiry is Redis TIME + leaseMs and
 --   the token fences every later transition of this run.
 return done(claimJobs(queueNames(), tonumber(arg(1)), tonumber(arg(2)), arg(3), arg(4)))

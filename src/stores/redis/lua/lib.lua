@@ -19,9 +19,9 @@
 -- Its log lines are a list of its own, `log:<id>`, passed to the scripts that touch it.
 -- Every job has an entry "0-<seq>" in the `all` stream, the insertion-order index that lists walk (a
 -- stream entry measured about 90 bytes less than a sorted-set entry). Its id also sits in exactly one
--- index for its state: the queue's ready list or ready set (queued; see LISTED and readyScore), its
--- `delayed` set (scheduled and retrying, by run-at), the global `active` set (by lease expiry), or the
--- queue's set for its terminal state (by finish time).
+-- index for its state (stale ready-list entries aside, see LISTED): the queue's ready list or ready
+-- set (queued; see LISTED and readyScore), its `delayed` set (scheduled and retrying, by run-at), the
+-- global `active` set (by lease expiry), or the queue's set for its terminal state (by finish time).
 -- Time is Redis TIME (the store clock); numbers are written with %d, never Lua's 14-digit tostring.
 
 local G = {
@@ -56,11 +56,11 @@ local function num(n) return string.format('%d', n) end
 
 -- A job's record (its `job` field) is the state string, a newline, then the client's JSON. The state
 -- string's fields, in order: 1 state, 2 runAt, 3 attempt, 4 crashCount, 5 seq, 6 priority, 7 queue,
--- 8 tenant ('' for none), 9 createdAt, 10 startedAt, 11 finishedAt, 12 leaseExpiresAt,
--- 13 cancelRequestedAt, 14 lease token, 15 workerId (may contain '|', never a newline: the store
--- refuses one), so the first newline ends it. '' is null. Decoded, the client's JSON is field 16. One field per job rather than two
--- (state and client part in separate hashes) measured about 100 bytes a job less, and one call fewer
--- per insert and per claimed job.
+-- 8 tenant ('' for none), 9 createdAt ('' at insert when equal to runAt), 10 startedAt,
+-- 11 finishedAt, 12 leaseExpiresAt, 13 cancelRequestedAt, 14 lease token, 15 workerId (may contain
+-- '|', never a newline: the store refuses one), so the first newline ends it. '' is null. Decoded, the
+-- client's JSON is field 16. One field per job rather than two (state and client part in separate
+-- hashes) measured about 120 bytes a job less, and one call fewer per insert and per claimed job.
 local F_STATE, F_RUN, F_ATTEMPT, F_CRASH, F_SEQ, F_PRIO, F_QUEUE, F_TENANT = 1, 2, 3, 4, 5, 6, 7, 8
 local F_CREATED, F_STARTED, F_FINISHED, F_LEASE, F_CANCEL, F_TOKEN, F_WORKER, F_REC = 9, 10, 11, 12, 13, 14, 15, 16
 
@@ -122,14 +122,15 @@ local function readySeq(member)
 end
 
 -- Most jobs are queued at insert with the default priority and no run-at of their own: their claim order
--- is their insertion order, so they wait in the queue's ready list (an id costs about 40 bytes there,
+-- is their insertion order, so they wait in the queue's ready list (an id costs about 38 bytes there,
 -- against about 136 for a sorted-set entry) instead of its ready set. Such a job's lease-token field
 -- holds LISTED while it waits. Jobs queued any other way (a priority, a run-at chosen before now, a
 -- promotion, a retry, a release, a replace) go to the ready set, and a claim merges the two. An entry
 -- leaves the list only from its head: a job that leaves `queued` otherwise (cancel, remove, replace)
 -- clears LISTED and its entry goes stale, dropped when a claim meets it.
 local LISTED = 'L'
--- A claim reads at most this many list entries per queue, stale ones included, LIST_PAGE or more at a time.
+-- A claim stops reading a queue's list after the page that passes this many entries, stale ones
+-- included; a page is the claim's limit, at least LIST_PAGE.
 local LIST_SCAN, LIST_PAGE = 10000, 200
 -- Whether `id`, read from `queue`'s ready list, is still waiting there.
 local function listedLive(id, f, queue)
