@@ -332,7 +332,14 @@ end
 -- jobs across the queues that are not paused, from their ready sets and ready lists. Returns {now,
 -- nextRunAt or false, {id, static, state, errors}...}; nextRunAt is now when a list held more stale
 -- entries than one claim reads (claim again at once).
-local function claimJobs(queues, limit, leaseMs, worker, nonce)
+local function claimJobs(names, limit, leaseMs, worker, nonce)
+  local queues, named = {}, {}
+  for _, q in ipairs(names) do -- a queue named twice is claimed from once
+    if not named[q] then
+      named[q] = true
+      queues[#queues + 1] = q
+    end
+  end
   local open = {}
   for _, q in ipairs(queues) do
     if redis.call('HGET', gk('queues'), q) ~= '1' then open[#open + 1] = q end
