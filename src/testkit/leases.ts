@@ -71,6 +71,23 @@ export function leaseTests(test: ConformanceTest): void {
       expect(await fila.getJob(c.id)).toMatchObject({ state: 'active' });
     });
 
+    test('a claim naming a queue twice takes each job once and loses none', async (s) => {
+      const fila = s.client();
+      const store = await fila.store();
+      await fila.enqueueMany(
+        Array.from({ length: 6 }, (_, i) => ({ task: 'noop', payload: { i }, options: { priority: i % 2 } })),
+      );
+      const claim = { queues: ['default', 'default'], limit: 3, leaseMs: 30_000, workerId: 'w' };
+      const first = await store.jobClaim(claim);
+      const second = await store.jobCompleteMany({ jobs: [], claim });
+      const third = await store.jobCompleteMany({ jobs: [], claim });
+      const ids = [...first.jobs, ...second.claimed!.jobs].map((j) => j.id);
+      expect(ids).toHaveLength(6);
+      expect(new Set(ids).size).toBe(6);
+      expect(third.claimed!.jobs).toEqual([]);
+      expect((await fila.listQueues())[0]!.counts).toMatchObject({ queued: 0, active: 6 });
+    });
+
     test('a report naming another job than its token changes nothing', async (s) => {
       const fila = s.client();
       const store = await fila.store();

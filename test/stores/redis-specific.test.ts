@@ -337,27 +337,6 @@ describe.skipIf(skip)('redis store claims', () => {
     }
   });
 
-  it('a complete-and-claim naming a queue twice claims each job once and loses none', async () => {
-    const url = fresh();
-    const fila = createFila({ store: url });
-    try {
-      const store = await fila.store();
-      await fila.enqueueMany(
-        Array.from({ length: 6 }, (_, i) => ({ task: 'noop', options: { priority: i % 2 } })),
-      );
-      const claim = { queues: ['default', 'default'], limit: 4, leaseMs: 60_000, workerId: 'w' };
-      const { claimed } = await store.jobCompleteMany({ jobs: [], claim });
-      const ids = claimed!.jobs.map((j) => j.id);
-      expect(new Set(ids).size).toBe(4);
-      const rest = await store.jobCompleteMany({ jobs: [], claim });
-      expect(rest.claimed!.jobs).toHaveLength(2);
-      expect((await fila.listQueues())[0]!.counts).toMatchObject({ queued: 0, active: 6 });
-    } finally {
-      await fila.close();
-      await dropStore(url);
-    }
-  });
-
   it('a claim that meets only stale list entries asks to be called again at once', async () => {
     const url = fresh();
     const fila = createFila({ store: url });

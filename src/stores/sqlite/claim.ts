@@ -29,7 +29,8 @@ export function claimNow(db: DB, params: ClaimParams, promote: boolean): Claimed
   const nonce = randomToken(12);
   if (promote) prepared(db, sql.promoteDue).run({ now, except: '[]', limit: 1000 });
   const paused = prepared(db, sql.pausedQueues).pluck().all() as string[];
-  const open = paused.length ? params.queues.filter((q) => !paused.includes(q)) : params.queues;
+  const queues = new Set(params.queues); // a queue named twice is claimed from once
+  const open = [...queues].filter((q) => !paused.includes(q));
   if (open.length === 0 || params.limit <= 0) return { rows: [], nonce, now };
   const candidates = prepared(db, limited(sql.candidates, params.limit));
   let picked: { seq: number; priority: number; run_at: number }[];
