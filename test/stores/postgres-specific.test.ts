@@ -12,12 +12,12 @@ import {
   StoreUnavailableError,
   ValidationError,
 } from '../../src/core/errors.js';
-import { newId } from '../../src/core/ids.js';
-import type { NewJob, Store } from '../../src/core/store.js';
+import type { Store } from '../../src/core/store.js';
 import { dropStore, openStore } from '../../src/stores/open.js';
 import { parsePostgresUrl } from '../../src/stores/postgres/url.js';
 import { sleep, waitForState } from '../../src/testkit/harness.js';
 import { noop } from '../../src/testkit/tasks.js';
+import { plainJob } from '../helpers/jobs.js';
 import { POSTGRES_URL, unavailable } from '../helpers/services.js';
 
 const skip = await unavailable('postgres');
@@ -246,24 +246,8 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
 
   it('a batch larger than one statement is still all or nothing', async () => {
     const store = await open(urlFor(`fila_spec_${process.pid}_${++n}`));
-    const job = (id: string): NewJob => ({
-      id,
-      task: 'noop',
-      queue: 'default',
-      payload: '{}',
-      priority: 0,
-      runAt: null,
-      delayMs: 0,
-      maxAttempts: 3,
-      backoff: null,
-      timeoutMs: null,
-      key: null,
-      tenant: null,
-      metadata: null,
-      dedup: 'ignore',
-    });
-    const jobs = Array.from({ length: 5001 }, () => job(newId()));
-    jobs[5000] = job('not-a-uuid'); // refused by the second statement, after the first went through
+    const jobs = Array.from({ length: 5001 }, () => plainJob());
+    jobs[5000] = plainJob('not-a-uuid'); // refused by the second statement, after the first went through
     await expect(store.jobInsertMany({ jobs })).rejects.toThrow(/uuid/);
     expect((await store.jobList({ filter: {}, limit: 10 })).jobs).toEqual([]);
   });

@@ -10,11 +10,10 @@ import { createFila, Fila } from '../../src/client/fila.js';
 import { StoreUnavailableError, ValidationError } from '../../src/core/errors.js';
 import { dropStore, openStore } from '../../src/stores/open.js';
 import { parseRedisUrl } from '../../src/stores/redis/keys.js';
-import { newId } from '../../src/core/ids.js';
-import type { NewJob } from '../../src/core/store.js';
 import { sleep } from '../../src/testkit/harness.js';
 import { withOverrides } from '../../src/testkit/leases.js';
 import { noop } from '../../src/testkit/tasks.js';
+import { plainJob } from '../helpers/jobs.js';
 import { REDIS_URL, unavailable } from '../helpers/services.js';
 
 const skip = await unavailable('redis');
@@ -303,22 +302,7 @@ describe.skipIf(skip)('redis store claims', () => {
     const store = await openStore(url);
     try {
       await store.migrate();
-      const job: NewJob = {
-        id: newId(),
-        task: 'noop',
-        queue: 'default',
-        payload: '{}',
-        priority: 0,
-        runAt: null,
-        delayMs: 0,
-        maxAttempts: 3,
-        backoff: null,
-        timeoutMs: null,
-        key: null,
-        tenant: null,
-        metadata: null,
-        dedup: 'ignore',
-      };
+      const job = plainJob();
       await store.jobInsertMany({ jobs: [job] });
       await store.jobRemove({ ids: [job.id] });
       await store.jobInsertMany({ jobs: [job] }); // a batch re-sent late: its list entry is the second

@@ -86,9 +86,9 @@ export function decodeStatus(text: string): JobStatus {
 
 /** A stored record, '<state string>\n<client JSON>' (lua/lib.lua), as [state string, client JSON]. */
 export function splitRecord(value: string | null): [string | null, string | null] {
-  const newline = value === null ? -1 : value.indexOf('\n');
-  if (newline < 0) return [null, null]; // unknown, or not a record of this layout
-  return [value!.slice(0, newline), value!.slice(newline + 1)];
+  const newline = value?.indexOf('\n') ?? -1;
+  if (value === null || newline < 0) return [null, null]; // unknown, or not a record of this layout
+  return [value.slice(0, newline), value.slice(newline + 1)];
 }
 
 /** What lua/lib.lua's jobFields returns, and what jobGet reads: id, record, state, progress, result, last error, errors. */
