@@ -36,6 +36,14 @@ export function checkKey(value: unknown, what = 'key'): string {
   return value;
 }
 
+/**
+ * Free text a job produces (error messages and stacks, log lines, progress messages) with each NUL
+ * character replaced by U+FFFD: PostgreSQL's text cannot hold NUL, and every store keeps the same text.
+ */
+export function storableText(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+}
+
 export function checkPriority(value: unknown, what = 'priority'): number {
   if (typeof value === 'string') {
     const named = (PRIORITIES as Record<string, number>)[value];

@@ -273,6 +273,29 @@ export function workerTests(test: ConformanceTest): void {
       expect(progress).toEqual([40, 100]);
     });
 
+    test('a NUL character in an error, a log line or a progress message is stored as U+FFFD', async (s) => {
+      // PostgreSQL's text cannot hold NUL (JSON.parse of binary input puts one in its message); before
+      // this, such a failure could not be written at all there.
+      const fila = s.client();
+      const binary = defineTask({
+        name: 'parse-binary',
+        maxAttempts: 1,
+        handler: async (_p, ctx) => {
+          await ctx.log('read \u0000 byte');
+          await ctx.progress(50, 'half \u0000 way');
+          JSON.parse('\u0000{}');
+        },
+      });
+      const worker = fila.worker({ tasks: [binary], handleSignals: false });
+      await worker.start();
+      const job = await fila.enqueue(binary, null);
+      const failed = await waitForState(fila, job.id, 'failed');
+      expect(failed.error!.message).toContain('\uFFFD');
+      expect(failed.error!.message).not.toContain('\u0000');
+      expect(failed.progress).toMatchObject({ percent: 50, message: 'half \uFFFD way' });
+      expect((await fila.getLogs(job.id)).map((l) => l.message)).toEqual(['read \uFFFD byte']);
+    });
+
     test('results are capped; an oversized result fails the job', async (s) => {
       const fila = s.client();
       const huge = defineTask({ name: 'huge', handler: () => 'x'.repeat(5000) });

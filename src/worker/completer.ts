@@ -4,7 +4,14 @@
  * turns hundreds of transactions per second into a few. If the store is unreachable the batch is kept
  * and retried with a growing delay; the runs keep their leases (the LeaseKeeper renews them) until
  * their outcome is written.
+ *
+ * If the store refuses a batch (any error but StoreUnavailableError), one outcome it cannot take must
+ * not hold back the others: each is written on its own from then on, and one refused MAX_REFUSALS
+ * times is given up (`onUnwritable`): the worker stops renewing its lease, so the job is rescued and
+ * runs again, like a crash.
  */
+import { StoreUnavailableError } from '../core/errors.js';
+import { storableText } from '../core/validate.js';
 import type { ClaimParams, ClaimResult, ErrorInput, FinishResult, Store } from '../core/store.js';
 import type { JobRun } from './job-run.js';
 
@@ -14,6 +21,8 @@ export interface CompleterHooks {
   onDone(entry: PendingOutcome, state: string, runAt: number): void;
   /** Called for each run whose lease turned out to be lost. */
   onLost(entry: PendingOutcome): void;
+  /** Called for an outcome the store refused MAX_REFUSALS times on its own. */
+  onUnwritable(entry: PendingOutcome, error: unknown): void;
   /** Called after every flush (successful or not). */
   onFlushed(): void;
   /** A claim to run in the same store call as a batch of completions, if one is wanted now. */
@@ -23,10 +32,16 @@ export interface CompleterHooks {
   onError(error: unknown, during: string): void;
 }
 
-export type PendingOutcome =
+export type PendingOutcome = (
   | { kind: 'complete'; run: JobRun; result: string | null; value: unknown }
   | { kind: 'fail'; run: JobRun; error: Error; retryDelayMs: number | null }
-  | { kind: 'release'; run: JobRun; delayMs: number; snooze: boolean };
+  | { kind: 'release'; run: JobRun; delayMs: number; snooze: boolean }
+) & {
+  /** Times the store refused this outcome: from the first, it is written on its own. */
+  refusals?: number;
+};
+
+const MAX_REFUSALS = 3;
 
 const MAX_STACK_CHARS = 8192;
 const MAX_MESSAGE_CHARS = 4096;
@@ -83,44 +98,80 @@ export class Completer {
   private async flush(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
-    const completes = batch.filter((o) => o.kind === 'complete');
-    const fails = batch.filter((o) => o.kind === 'fail');
-    const releases = batch.filter((o) => o.kind === 'release');
     const failed: PendingOutcome[] = [];
-    const write = async (entries: PendingOutcome[], call: () => Promise<FinishResult>, during: string) => {
-      if (entries.length === 0) return;
-      try {
-        const result = await call();
-        // By token: a batch may hold a stale and a fresh run of the same job.
-        const byToken = new Map(entries.map((e) => [e.run.job.token, e]));
-        for (const done of result.done) {
-          const entry = byToken.get(done.token);
-          if (entry) this.hooks.onDone(entry, done.state, done.runAt);
-        }
-        for (const lost of result.lost) {
-          const entry = byToken.get(lost.token);
-          if (entry) this.hooks.onLost(entry);
-        }
-      } catch (e) {
-        failed.push(...entries);
-        this.hooks.onError(e, during);
+    const settle = (entries: PendingOutcome[], result: FinishResult) => {
+      // By token: a batch may hold a stale and a fresh run of the same job.
+      const byToken = new Map(entries.map((e) => [e.run.job.token, e]));
+      for (const done of result.done) {
+        const entry = byToken.get(done.token);
+        if (entry) this.hooks.onDone(entry, done.state, done.runAt);
+      }
+      for (const lost of result.lost) {
+        const entry = byToken.get(lost.token);
+        if (entry) this.hooks.onLost(entry);
       }
     };
-    // Acknowledge-and-fetch: the next claim rides along with the completions.
-    const claim = completes.length ? this.hooks.takeClaim() : null;
+    const write = async (
+      entries: PendingOutcome[],
+      call: (entries: PendingOutcome[]) => Promise<FinishResult>,
+      during: string,
+    ) => {
+      if (entries.length === 0) return;
+      const together = entries.filter((e) => !e.refusals);
+      const alone = entries.filter((e) => e.refusals);
+      if (together.length) {
+        try {
+          settle(together, await call(together));
+        } catch (e) {
+          if (e instanceof StoreUnavailableError || together.length === 1) refused(together, e, during);
+          else for (const entry of together) await writeAlone(entry, call, during);
+        }
+      }
+      for (const entry of alone) await writeAlone(entry, call, during);
+    };
+    const writeAlone = async (
+      entry: PendingOutcome,
+      call: (entries: PendingOutcome[]) => Promise<FinishResult>,
+      during: string,
+    ) => {
+      try {
+        settle([entry], await call([entry]));
+      } catch (e) {
+        refused([entry], e, during);
+      }
+    };
+    const refused = (entries: PendingOutcome[], error: unknown, during: string) => {
+      this.hooks.onError(error, during);
+      if (error instanceof StoreUnavailableError) {
+        failed.push(...entries);
+        return;
+      }
+      for (const entry of entries) {
+        entry.refusals = (entry.refusals ?? 0) + 1;
+        if (entry.refusals >= MAX_REFUSALS) this.hooks.onUnwritable(entry, error);
+        else failed.push(entry);
+      }
+    };
+    const completes = batch.filter((o) => o.kind === 'complete');
+    // Acknowledge-and-fetch: the next claim rides along with the completions written together.
+    const claim = completes.some((o) => !o.refusals) ? this.hooks.takeClaim() : null;
     let claimSettled = false;
+    let claimTried = false;
     await write(
       completes,
-      async () => {
+      async (entries) => {
+        // Only the first call carries the claim: if the store refused it, the claim may be the cause.
+        const withClaim = claim && !claimTried;
+        claimTried = true;
         const result = await this.hooks.store.jobCompleteMany({
-          jobs: completes.map((o) => ({
+          jobs: entries.map((o) => ({
             id: o.run.job.id,
             token: o.run.job.token,
             result: (o as { result: string | null }).result,
           })),
-          ...(claim ? { claim } : {}),
+          ...(withClaim ? { claim } : {}),
         });
-        if (claim) {
+        if (withClaim) {
           claimSettled = true;
           this.hooks.claimed(claim.limit, result.claimed ?? { jobs: [], nextRunAt: null, now: Date.now() });
         }
@@ -131,10 +182,10 @@ export class Completer {
     if (claim && !claimSettled)
       this.hooks.claimed(claim.limit, undefined, new Error('completion batch failed; claim not run'));
     await write(
-      fails,
-      () =>
+      batch.filter((o) => o.kind === 'fail'),
+      (entries) =>
         this.hooks.store.jobFailMany({
-          jobs: fails.map((o) => {
+          jobs: entries.map((o) => {
             const f = o as Extract<PendingOutcome, { kind: 'fail' }>;
             return {
               id: o.run.job.id,
@@ -147,10 +198,10 @@ export class Completer {
       'fail',
     );
     await write(
-      releases,
-      () =>
+      batch.filter((o) => o.kind === 'release'),
+      (entries) =>
         this.hooks.store.jobReleaseMany({
-          jobs: releases.map((o) => ({
+          jobs: entries.map((o) => ({
             id: o.run.job.id,
             token: o.run.job.token,
             delayMs: (o as { delayMs: number }).delayMs,
@@ -189,11 +240,11 @@ export class Completer {
 
 export function errorInput(error: Error): ErrorInput {
   const out: ErrorInput = {
-    name: error.name || 'Error',
-    message: String(error.message).slice(0, MAX_MESSAGE_CHARS),
+    name: storableText(String(error.name || 'Error')),
+    message: storableText(String(error.message).slice(0, MAX_MESSAGE_CHARS)),
   };
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') out.code = code;
-  if (typeof error.stack === 'string') out.stack = error.stack.slice(0, MAX_STACK_CHARS);
+  if (typeof code === 'string') out.code = storableText(code);
+  if (typeof error.stack === 'string') out.stack = storableText(error.stack.slice(0, MAX_STACK_CHARS));
   return out;
 }

@@ -7,6 +7,7 @@
 import { parseDuration, type Duration } from '../core/duration.js';
 import { LeaseLostError, PermanentError, ValidationError } from '../core/errors.js';
 import type { ClaimedJob, Store } from '../core/store.js';
+import { storableText } from '../core/validate.js';
 import type { TaskContext } from '../core/task.js';
 
 /** Thrown by `ctx.snooze`: ends the run and schedules the job again without spending an attempt. */
@@ -24,6 +25,8 @@ export class JobRun {
   /** The lease is no longer ours (lost, or released at shutdown): nothing more is written for this run. */
   discarded = false;
   durationMs = 0;
+  /** Local time (ms since epoch) by which the lease has certainly expired unless extended again. */
+  leaseUntil = 0;
   timer: NodeJS.Timeout | undefined;
   private controller: AbortController | undefined;
   private reason: Error | undefined;
@@ -83,7 +86,7 @@ export class JobContext<P = unknown> implements TaskContext<P> {
     }
     if (message !== undefined && typeof message !== 'string')
       throw new ValidationError('progress: message must be a string');
-    const text = message === undefined ? null : message.slice(0, MAX_PROGRESS_MESSAGE_CHARS);
+    const text = message === undefined ? null : storableText(message.slice(0, MAX_PROGRESS_MESSAGE_CHARS));
     const { id, token } = this.run.job;
     const { lost } = await this.hooks.store.jobProgressMany({
       jobs: [{ id, token, percent, message: text }],
@@ -96,7 +99,7 @@ export class JobContext<P = unknown> implements TaskContext<P> {
   }
 
   async log(message: string): Promise<void> {
-    const text = String(message).slice(0, MAX_LOG_CHARS);
+    const text = storableText(String(message).slice(0, MAX_LOG_CHARS));
     await this.hooks.store.jobLogAppend({
       entries: [{ id: this.run.job.id, attempt: this.run.job.attempt, message: text }],
     });

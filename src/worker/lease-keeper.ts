@@ -5,6 +5,10 @@
  * `heartbeatMs` has passed since the last extension that call also extends all leases. So leases are
  * renewed at the heartbeat pace even when it is shorter than the cancel check. The worker aborts lost
  * and cancelled runs.
+ *
+ * A lease expires at most `leaseMs` after the reply that set it (the store's clock starts it no later
+ * than that). Each tick first hands the worker the local time, before any store call, so a worker cut
+ * off from the store gives up a run once its lease has certainly expired, even while calls hang or fail.
  */
 import type { LeaseRef, LeaseStatus, Store } from '../core/store.js';
 
@@ -16,6 +20,10 @@ export interface LeaseKeeperHooks {
   /** Leases of the runs this worker still answers for. */
   leases(): LeaseRef[];
   onStatus(status: LeaseStatus): void;
+  /** `leases` were extended by a reply that arrived at `at` (ms since epoch). */
+  onExtended(leases: LeaseRef[], at: number): void;
+  /** Called every tick with the local time, whether or not the store answers. */
+  onTick(now: number): void;
   onError(error: unknown, during: string): void;
 }
 
@@ -43,10 +51,10 @@ export class LeaseKeeper {
     if (!this.running) return;
     this.timer = setTimeout(
       () => {
-        this.ticking = this.tick().finally(() => {
-          this.ticking = undefined;
-          this.schedule();
-        });
+        this.hooks.onTick(Date.now());
+        // One store call at a time: a tick whose call is still out is not doubled.
+        this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
+        this.schedule();
       },
       Math.min(this.hooks.checkIntervalMs, this.hooks.heartbeatMs),
     );
@@ -56,12 +64,25 @@ export class LeaseKeeper {
   private async tick(): Promise<void> {
     const leases = this.hooks.leases();
     if (leases.length === 0) return;
-    const extend = Date.now() - this.lastExtend >= this.hooks.heartbeatMs;
+    // Ticks come every `interval`: extending once `heartbeatMs - interval` has passed since the last
+    // extension was sent keeps the gap between extensions at about heartbeatMs, not heartbeatMs plus a
+    // tick plus the call's own time (which, at the largest heartbeat allowed, half the lease, could let a
+    // lease lapse between two healthy extensions).
+    const interval = Math.min(this.hooks.checkIntervalMs, this.hooks.heartbeatMs);
+    const sentAt = Date.now();
+    const extend = sentAt - this.lastExtend >= this.hooks.heartbeatMs - interval;
     try {
       const status = extend
         ? await this.hooks.store.jobExtendLeases({ leases, leaseMs: this.hooks.leaseMs })
         : await this.hooks.store.jobCheckLeases({ leases });
-      if (extend) this.lastExtend = Date.now();
+      if (extend) {
+        this.lastExtend = sentAt;
+        const lost = new Set(status.lost.map((l) => l.token));
+        this.hooks.onExtended(
+          leases.filter((l) => !lost.has(l.token)),
+          Date.now(),
+        );
+      }
       if (status.lost.length || status.cancelRequested.length) this.hooks.onStatus(status);
     } catch (e) {
       this.hooks.onError(e, extend ? 'heartbeat' : 'lease check');

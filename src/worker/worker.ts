@@ -153,7 +153,16 @@ export class Worker {
     if (this.state !== 'new') throw new ValidationError(`worker: start() called on a ${this.state} worker`);
     this.state = 'starting';
     if (this.leanHeap) leanHeapFlags();
-    const store = await this.host.store();
+    let store: Store;
+    try {
+      store = await this.host.store();
+    } catch (e) {
+      // Nothing started: the worker ends here, so stop() and the client's close() return at once.
+      this.state = 'stopped';
+      this.stopped = Promise.resolve();
+      this.host.forgetWorker(this);
+      throw e;
+    }
     this.store = store;
     const onError = (error: unknown, during: string) =>
       this.emit('worker:error', { workerId: this.id, error, during });
@@ -181,6 +190,7 @@ export class Worker {
       store,
       onDone: (entry, state, runAt) => this.onWritten(entry, state as JobState, runAt),
       onLost: (entry) => this.onLost(entry.run),
+      onUnwritable: (entry, error) => this.onUnwritable(entry, error),
       onFlushed: () => this.producer?.slotFreed(),
       takeClaim: () => this.producer?.takeClaim() ?? null,
       claimed: (limit, result, error) => this.producer?.claimed(limit, result, error),
@@ -211,6 +221,13 @@ export class Worker {
         return out;
       },
       onStatus: (status) => this.onLeaseStatus(status),
+      onExtended: (leases, at) => {
+        for (const lease of leases) {
+          const run = this.runFor(lease);
+          if (run) run.leaseUntil = at + this.leaseMs;
+        }
+      },
+      onTick: (now) => this.expireLeases(now),
       onError,
     });
     this.rescuer = new Periodic(this.rescueIntervalMs, () => this.rescue());
@@ -313,6 +330,8 @@ export class Worker {
       else this.onLost(stale);
     }
     const run = new JobRun(job);
+    // The claim's reply is here, so the store started the lease no later than now.
+    run.leaseUntil = Date.now() + this.leaseMs;
     this.runs.set(job.id, run);
     if (this.state !== 'running') {
       this.giveBack(run); // claimed while stopping: hand it straight back
@@ -408,6 +427,16 @@ export class Worker {
     }
   }
 
+  /**
+   * Runs whose lease has certainly expired (no extension reached the store for a whole lease, e.g. a
+   * worker cut off from it) are lost: another worker may be running them. A run whose outcome is
+   * already on its way is left to that write, which the store then answers as lost.
+   */
+  private expireLeases(now: number): void {
+    for (const run of this.runs.values())
+      if (!run.reported && !run.discarded && now > run.leaseUntil) this.onLost(run);
+  }
+
   /** The run holding exactly this lease (not a newer run of the same job). */
   private runFor(lease: LeaseRef): JobRun | undefined {
     const run = this.runs.get(lease.id);
@@ -426,6 +455,21 @@ export class Worker {
     run.abort(new LeaseLostError(run.job.id));
     this.forget(run);
     if (this.wants('job:lease-lost')) this.emit('job:lease-lost', { job: run.job });
+  }
+
+  /**
+   * The store refused this outcome every time (e.g. a value it cannot hold): stop answering for the run.
+   * Its lease is no longer renewed, so the job is rescued once the lease expires and runs again.
+   */
+  private onUnwritable(entry: PendingOutcome, error: unknown): void {
+    const run = entry.run;
+    run.discarded = true;
+    this.forget(run);
+    this.emit('worker:error', {
+      workerId: this.id,
+      error,
+      during: `${entry.kind} of job ${run.job.id}: the store refused it every time; its lease is left to expire`,
+    });
   }
 
   /** An outcome was written: forget the run and tell listeners what became of the job. */

@@ -1,0 +1,132 @@
+/**
+ * The worker runtime when the store misbehaves, on a real SQLite store with faults injected at its
+ * methods: a store that cannot open, an outcome the store refuses every time, and a worker cut off from
+ * the store while a handler runs.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createFila,
+  defineTask,
+  FilaError,
+  SqliteStore,
+  StoreUnavailableError,
+  type Fila,
+} from '../../src/index.js';
+import { sleep, waitFor, waitForState } from '../../src/testkit/harness.js';
+import { withOverrides } from '../../src/testkit/leases.js';
+
+let dir: string;
+let path: string;
+const clients: Fila[] = [];
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fila-worker-faults-'));
+  path = join(dir, 'fila.db');
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function client(options: Parameters<typeof createFila>[0]): Fila {
+  const fila = createFila(options);
+  clients.push(fila);
+  return fila;
+}
+
+describe('worker faults', () => {
+  it('a worker whose store cannot open rejects start(), and stop() and close() then return', async () => {
+    // Nothing listens on port 1: opening the store fails (SQLite stores open synchronously, so their
+    // failures surface from createFila instead).
+    const fila = createFila({ store: 'postgres://postgres@127.0.0.1:1/test' });
+    const worker = fila.worker({ tasks: [defineTask({ name: 'noop', handler: () => null })] });
+    await expect(worker.start()).rejects.toThrow(StoreUnavailableError);
+    const ended = await Promise.race([
+      Promise.all([worker.stop(), fila.close()]).then(() => 'ended'),
+      sleep(2000).then(() => 'hung'),
+    ]);
+    expect(ended).toBe('ended');
+  });
+
+  it('an outcome the store refuses every time holds back no other, and its lease is left to expire', async () => {
+    const store = new SqliteStore({ path });
+    // The store refuses any failure whose message says "poison" (as PostgreSQL refused NUL characters).
+    const refusing = withOverrides(store, {
+      jobFailMany: async (params) => {
+        if (params.jobs.some((j) => j.error.message.includes('poison')))
+          throw new FilaError('store_error', 'the store refused this batch');
+        return store.jobFailMany(params);
+      },
+    });
+    const fila = client({ store: refusing });
+    const task = defineTask({
+      name: 'fails',
+      maxAttempts: 1,
+      handler: async (p: { message: string }) => {
+        await sleep(50); // both failures reach the same batch
+        throw new Error(p.message);
+      },
+    });
+    const errors: string[] = [];
+    const worker = fila.worker({ tasks: [task], lease: 1000, rescueInterval: 100000, handleSignals: false });
+    worker.on('worker:error', (e) => void errors.push(e.during));
+    await worker.start();
+    const poisoned = await fila.enqueue(task, { message: 'poison' });
+    const plain = await fila.enqueue(task, { message: 'plain' });
+    expect(await waitForState(fila, plain.id, 'failed', 3000)).toMatchObject({ error: { message: 'plain' } });
+    await waitFor(() => errors.some((d) => d.includes('refused it every time')), 'the worker to give up');
+    // Its lease is no longer renewed: once it expires, the job can be rescued and run again.
+    const before = (await fila.getJob(poisoned.id))!;
+    expect(before.state).toBe('active');
+    await sleep(1300);
+    const rescued = await store.jobRescue({ maxCrashes: 3, limit: 10 });
+    expect(rescued.requeued).toContain(poisoned.id);
+    await worker.stop({ grace: 0 });
+  });
+
+  it('a worker cut off from the store aborts a running handler once its lease has certainly expired', async () => {
+    const store = new SqliteStore({ path });
+    let cut = false;
+    const unreachable = () => Promise.reject(new StoreUnavailableError('the store is unreachable (test)'));
+    const partitioned = withOverrides(store, {
+      jobExtendLeases: (params) => (cut ? unreachable() : store.jobExtendLeases(params)),
+      jobCheckLeases: (params) => (cut ? unreachable() : store.jobCheckLeases(params)),
+    });
+    const fila = client({ store: partitioned });
+    let abortedAfterMs: number | undefined;
+    let cutAt = 0;
+    const task = defineTask({
+      name: 'long',
+      handler: async (_p, ctx) => {
+        cut = true;
+        cutAt = Date.now();
+        await new Promise<void>((resolve) =>
+          ctx.signal.addEventListener('abort', () => {
+            abortedAfterMs = Date.now() - cutAt;
+            resolve();
+          }),
+        );
+        return (ctx.signal.reason as { code?: string }).code;
+      },
+    });
+    const lost: string[] = [];
+    const worker = fila.worker({
+      tasks: [task],
+      lease: 1000,
+      heartbeatInterval: 300,
+      cancelCheckInterval: 100,
+      handleSignals: false,
+    });
+    worker.on('job:lease-lost', (e) => void lost.push(e.job.id));
+    await worker.start();
+    const job = await fila.enqueue(task, null);
+    await waitFor(() => abortedAfterMs !== undefined, 'the handler to be aborted', 5000);
+    // Aborted after the lease (1 s from the claim's reply) and within about a tick of it.
+    expect(abortedAfterMs!).toBeGreaterThanOrEqual(900);
+    expect(abortedAfterMs!).toBeLessThan(1600);
+    expect(lost).toEqual([job.id]);
+    await worker.stop({ grace: 0 });
+  });
+});
