@@ -9,7 +9,13 @@
 import { parseDuration, type Duration } from '../core/duration.js';
 import { TypedEmitter } from '../core/events.js';
 import type { FilaEvents } from '../core/event-map.js';
-import { JobNotFoundError, JobStateError, UnsupportedError, ValidationError } from '../core/errors.js';
+import {
+  ClientClosedError,
+  JobNotFoundError,
+  JobStateError,
+  UnsupportedError,
+  ValidationError,
+} from '../core/errors.js';
 import { isJobState, type Job, type JobFilter, type JobState } from '../core/job.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../core/json.js';
 import type { EventType, InsertResult, JobLogEntry, NewEvent, QueueInfo, Store } from '../core/store.js';
@@ -455,7 +461,7 @@ export class Fila {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new ValidationError('this Fila client is closed');
+    if (this.closed) throw new ClientClosedError();
   }
 
   private async mustGet(store: Store, id: string): Promise<Job> {

@@ -5,18 +5,22 @@
  * them. A rolled-back transaction leaves no entry, so no job; a committed one leaves an entry that the
  * relay turns into a job, at the latest one `interval` later.
  *
- * Idempotence: each entry is enqueued with the dedup key `outbox:<entry id>` (or the key it names), so a
- * relay that stops between enqueueing a batch and `done` gets the same jobs back on its next run rather
- * than new ones — as long as those jobs have not finished meanwhile, since a key is unique among
- * unfinished jobs only. `dedup: 'reject'` acts as `ignore` here: the application's transaction has
+ * Idempotence: each entry is enqueued with the dedup key `outbox:<entry id>` (`outbox:<name>:<entry id>`
+ * for a relay given a `name`, or the key the entry names), so a relay that stops between enqueueing a
+ * batch and `done` gets the same jobs back on its next run rather than new ones — as long as those jobs
+ * have not finished meanwhile, since a key is unique among unfinished jobs only. Outboxes sharing one
+ * Fila store need a `name` each: otherwise two entries with the same id (two tables' row 42) would share
+ * a key, and the second would be taken for the first. `dedup: 'reject'` acts as `ignore` here: the application's transaction has
  * committed, so there is no caller left to refuse.
  *
  * Entries the store refuses as invalid (an unknown task, a payload failing its schema) would block the
  * outbox for good: they go to `source.rejected` when the application provides it, and otherwise stop the
- * relay with the error (reported through `onError`) until someone fixes them.
+ * relay with the error (reported through `onError`) until someone fixes them. Any other error (the
+ * store unreachable, the Fila client closed) leaves every entry where it is, for the next run.
  */
 import { isUserError } from '../core/errors.js';
 import { parseDuration, type Duration } from '../core/duration.js';
+import { checkName } from '../core/validate.js';
 import type { EnqueueOptions } from './enqueue.js';
 import type { Fila } from './fila.js';
 
@@ -40,6 +44,8 @@ export interface OutboxSource {
 }
 
 export interface OutboxRelayOptions {
+  /** This outbox's name, part of its entries' dedup keys: needed when several outboxes share a store. */
+  name?: string;
   /** Entries per enqueue call. Default 100. */
   batch?: number;
   /** How often `start()` looks at the outbox, ± 20%. Default 1 s. */
@@ -50,6 +56,7 @@ export interface OutboxRelayOptions {
 
 export class OutboxRelay {
   private readonly batch: number;
+  private readonly keyPrefix: string;
   private readonly intervalMs: number;
   private readonly onError: (error: unknown) => void;
   private timer: NodeJS.Timeout | undefined;
@@ -62,6 +69,7 @@ export class OutboxRelay {
     options: OutboxRelayOptions = {},
   ) {
     this.batch = options.batch ?? 100;
+    this.keyPrefix = options.name === undefined ? 'outbox:' : `outbox:${checkName(options.name, 'name')}:`;
     this.onError = options.onError ?? (() => {});
     this.intervalMs = parseDuration(options.interval ?? 1000, 'interval');
   }
@@ -96,7 +104,13 @@ export class OutboxRelay {
   private tick(): void {
     this.current = this.relay().then(
       () => undefined,
-      (e: unknown) => this.onError(e),
+      (e: unknown) => {
+        try {
+          this.onError(e);
+        } catch {
+          // A throwing onError must not stop the relay.
+        }
+      },
     );
     void this.current.then(() => {
       this.current = undefined;
@@ -109,7 +123,7 @@ export class OutboxRelay {
   /** Enqueues a batch; when it holds invalid entries, sorts them out one by one. Returns the accepted ones. */
   private async enqueue(entries: OutboxEntry[]): Promise<OutboxEntry[]> {
     try {
-      await this.fila.enqueueMany(entries.map(item));
+      await this.fila.enqueueMany(entries.map((e) => this.item(e)));
       return entries;
     } catch (e) {
       if (!isUserError(e)) throw e;
@@ -118,7 +132,7 @@ export class OutboxRelay {
     const refused: { entry: OutboxEntry; error: Error }[] = [];
     for (const entry of entries) {
       try {
-        await this.fila.enqueueMany([item(entry)]);
+        await this.fila.enqueueMany([this.item(entry)]);
         accepted.push(entry);
       } catch (e) {
         if (!isUserError(e)) throw e;
@@ -134,11 +148,11 @@ export class OutboxRelay {
     }
     return accepted;
   }
-}
 
-function item(entry: OutboxEntry) {
-  const options = { ...entry.options };
-  options.key ??= `outbox:${entry.id}`;
-  if (options.dedup === 'reject') options.dedup = 'ignore';
-  return { task: entry.task, payload: entry.payload, options };
+  private item(entry: OutboxEntry) {
+    const options = { ...entry.options };
+    options.key ??= `${this.keyPrefix}${entry.id}`;
+    if (options.dedup === 'reject') options.dedup = 'ignore';
+    return { task: entry.task, payload: entry.payload, options };
+  }
 }

@@ -123,6 +123,16 @@ export class StoreUnavailableError extends FilaError {
   }
 }
 
+/**
+ * A call on a Fila client after `close()`. Not a user error: the request itself may be fine (an outbox
+ * relay must not set an entry aside because the client it used was closed).
+ */
+export class ClientClosedError extends FilaError {
+  constructor() {
+    super('client_closed', 'this Fila client is closed');
+  }
+}
+
 /** The database was migrated by a newer Fila than this one. */
 export class SchemaVersionError extends FilaError {
   constructor(found: number, known: number) {

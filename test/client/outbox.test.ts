@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFila, type Fila } from '../../src/client/fila.js';
 import { OutboxRelay, type OutboxSource } from '../../src/client/outbox.js';
+import { ClientClosedError } from '../../src/core/errors.js';
 import { defineTask } from '../../src/core/task.js';
 import { dropStore } from '../../src/stores/open.js';
 import { waitFor } from '../../src/testkit/harness.js';
@@ -109,5 +110,38 @@ describe.each(stores)('outbox relay on %s', (kind) => {
     );
     await relay.stop();
     expect(rejected).toEqual(['1']);
+  });
+
+  it('a closed client sets no entry aside: every entry waits for the next run', async () => {
+    const { fila, app } = await setup();
+    for (let i = 1; i <= 3; i++) app.placeOrder(i * 10, false);
+    const rejected: string[] = [];
+    const relay = new OutboxRelay(fila, {
+      ...app.source,
+      rejected: async (list) => void rejected.push(...list.map((r) => r.entry.id)),
+    });
+    await fila.close();
+    await expect(relay.relay()).rejects.toThrow(ClientClosedError);
+    expect(rejected).toEqual([]);
+    expect(app.db.prepare('SELECT count(*) AS n FROM fila_outbox').get()).toEqual({ n: 3 });
+  });
+
+  it('outboxes with their own names keep entries of the same id apart', async () => {
+    const { fila } = await setup();
+    const source = (task: string, options = {}): OutboxSource => {
+      let pending = [{ id: '42', task, payload: { from: task }, options }];
+      return {
+        take: async () => pending,
+        done: async () => void (pending = []),
+      };
+    };
+    // The first job stays unfinished (scheduled), so its key is still held when the second comes.
+    await new OutboxRelay(fila, source('send-receipt', { delay: '1h' }), { name: 'orders' }).relay();
+    await new OutboxRelay(fila, source('send-receipt'), { name: 'refunds' }).relay();
+    const jobs = (await fila.listJobs({ task: 'send-receipt', order: 'asc' })).jobs;
+    expect(jobs.map((j) => [j.key, j.state])).toEqual([
+      ['outbox:orders:42', 'scheduled'],
+      ['outbox:refunds:42', 'queued'],
+    ]);
   });
 });
