@@ -333,6 +333,77 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     expect((await fila.getJob(c.id))!.state).toBe('active');
   });
 
+  it('a cancel waiting on jobs that change state meanwhile still catches each by its new state', async () => {
+    const schema = `fila_spec_${process.pid}_${++n}`;
+    const store = await open(urlFor(schema));
+    const fila = createFila({ store });
+    const failing = await fila.enqueue('noop', { i: 1 });
+    const claimed = await fila.enqueue('noop', { i: 2 });
+    await store.jobClaim({ queues: ['default'], limit: 1, leaseMs: 30_000, workerId: 't' });
+    // Another session, still open while the cancel waits for its row locks: the running job's attempt
+    // fails into `retrying`, and a worker claims the pending one.
+    const other = new pg.Client({ connectionString: POSTGRES_URL });
+    await other.connect();
+    cleanups.push(() => other.end());
+    await other.query('BEGIN');
+    await other.query(
+      `UPDATE ${schema}.jobs SET state = 'retrying', lease_token = NULL, run_at = run_at + 60000 WHERE id = $1`,
+      [failing.id],
+    );
+    await other.query(`UPDATE ${schema}.jobs SET state = 'active', lease_token = 'x' WHERE id = $1`, [
+      claimed.id,
+    ]);
+    const cancel = store.jobCancel({ ids: [failing.id, claimed.id] });
+    await sleep(300);
+    await other.query('COMMIT');
+    expect(await cancel).toEqual({ cancelled: [failing.id], requested: [claimed.id] });
+    expect((await fila.getJob(failing.id))!.state).toBe('cancelled');
+    expect((await fila.getJob(claimed.id))!.cancelRequested).toBe(true);
+  });
+
+  it('enqueues sharing one application client at once run one after the other, each in its savepoint', async () => {
+    const fila = createFila({ store: urlFor(`fila_spec_${process.pid}_${++n}`) });
+    cleanups.unshift(() => fila.close());
+    await fila.store();
+    const app = new pg.Client({ connectionString: POSTGRES_URL });
+    await app.connect();
+    cleanups.push(() => app.end());
+    await app.query('BEGIN');
+    // Both keyed, so each runs in a savepoint; the second is refused as a duplicate of the first.
+    const [first, second] = await Promise.allSettled([
+      fila.enqueue('noop', { n: 1 }, { tx: app, key: 'k' }),
+      fila.enqueue('noop', { n: 2 }, { tx: app, key: 'k', dedup: 'reject' }),
+    ]);
+    expect(second.status).toBe('rejected');
+    expect((second as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateJobError);
+    await app.query('COMMIT');
+    const kept = (first as PromiseFulfilledResult<{ id: string }>).value;
+    expect((await fila.getJob(kept.id))?.payload).toEqual({ n: 1 });
+  });
+
+  it('a state list makes one statement whatever its order and repeats', async () => {
+    const store = await open(urlFor(`fila_spec_${process.pid}_${++n}`, { pool: '1' }));
+    const fila = createFila({ store });
+    await fila.enqueue('noop', {});
+    const prepared = async () =>
+      Number(
+        (
+          (await (store as unknown as { db: { query(t: string): Promise<{ n: string }[]> } }).db.query(
+            'SELECT count(*) AS n FROM pg_prepared_statements',
+          )) as { n: string }[]
+        )[0]!.n,
+      );
+    await fila.listJobs({ state: ['failed', 'queued'] });
+    const before = await prepared();
+    for (const state of [
+      ['queued', 'failed'],
+      ['failed', 'failed', 'queued'],
+      ['queued', 'queued', 'failed'],
+    ])
+      expect((await fila.listJobs({ state: state as ('queued' | 'failed')[] })).jobs).toHaveLength(1);
+    expect(await prepared()).toBe(before);
+  });
+
   it('postgresql:// works like postgres://, and the tx option takes only a client', async () => {
     const url = urlFor(`fila_spec_${process.pid}_${++n}`).replace(/^postgres:/, 'postgresql:');
     const fila = createFila({ store: url });

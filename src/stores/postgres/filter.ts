@@ -22,8 +22,11 @@ export function filterCondition(filter: JobFilter): SqlCondition {
   if (states) {
     for (const state of states)
       if (!isJobState(state)) throw new ValidationError(`state: unknown state ${JSON.stringify(state)}`);
-    // Written in as literals (checked above), so the planner can match the partial indexes' conditions.
-    terms.push(`state IN (${states.map((st) => `'${st}'`).join(', ')})`);
+    // Written in as literals (checked above), so the planner can match the partial indexes' conditions;
+    // sorted and each once, so the eight states make a bounded number of statement texts (each distinct
+    // text is a prepared statement on every pooled connection).
+    const set = [...new Set(states)].sort();
+    terms.push(set.length ? `state IN (${set.map((st) => `'${st}'`).join(', ')})` : 'false');
     // Failed, cancelled and blocked jobs are in jobs_state; active ones in jobs_active (migration 0002).
     const inState = ['failed', 'cancelled', 'blocked'];
     if (states.every((st) => inState.includes(st)))

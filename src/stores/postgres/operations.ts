@@ -122,16 +122,14 @@ export class Operations {
 
   async jobCancel(params: JobTarget): Promise<{ cancelled: string[]; requested: string[] }> {
     const cond = targetCondition(params);
-    // Two statements on purpose (see cancel-active.sql).
-    const cancelled = await this.db.query<{ id: string }>(
-      fill(this.sql.cancelPending, { where: cond.where }),
+    const rows = await this.db.query<{ id: string; state: string }>(
+      fill(this.sql.cancel, { where: cond.where }),
       cond.values,
     );
-    const requested = await this.db.query<{ id: string }>(
-      fill(this.sql.cancelActive, { where: cond.where }),
-      cond.values,
-    );
-    return { cancelled: cancelled.map((r) => r.id), requested: requested.map((r) => r.id) };
+    return {
+      cancelled: rows.filter((r) => r.state === 'cancelled').map((r) => r.id),
+      requested: rows.filter((r) => r.state === 'active').map((r) => r.id),
+    };
   }
 
   async jobRetry(params: JobTarget): Promise<{ retried: string[] }> {

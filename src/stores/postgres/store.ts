@@ -98,6 +98,8 @@ export class PostgresStore implements Store {
   private readonly sql: Statements;
   private readonly insertSql: InsertStatements;
   private readonly claimText = new Map<string, string>();
+  /** The last enqueue queued on each application client (see jobInsertMany). */
+  private readonly txQueues = new WeakMap<object, Promise<unknown>>();
   private readonly listener: NotifyListener;
   private readonly listeners = new Set<() => void>();
   private readonly eventListeners = new Set<() => void>();
@@ -191,7 +193,17 @@ export class PostgresStore implements Store {
     if (jobs.length === 0) return [];
     // Several statements (dedup keys, or more rows than one statement takes) need a transaction.
     const several = jobs.length > INSERT_CHUNK || jobs.some((j) => j.key !== null);
-    if (params.tx !== undefined) return this.insertInTransaction(foreignRun(params.tx), jobs, several);
+    if (params.tx !== undefined) {
+      const run = foreignRun(params.tx);
+      // One enqueue at a time per application client: statements of two at once would interleave, and
+      // one's RELEASE or ROLLBACK TO would act on the other's savepoint.
+      const tx = params.tx as object;
+      const next = (this.txQueues.get(tx) ?? Promise.resolve())
+        .catch(() => {})
+        .then(() => this.insertInTransaction(run, jobs, several));
+      this.txQueues.set(tx, next);
+      return next;
+    }
     const results = several
       ? await this.db.transaction((client) =>
           insertJobs(
