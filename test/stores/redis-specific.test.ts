@@ -442,6 +442,32 @@ describe.skipIf(skip)('redis store dedup', () => {
       await dropStore(url);
     }
   });
+
+  it('one replace batch moves waiting jobs out of many queues at once', async () => {
+    // The script names every queue it lacks keys for in one reply, not one per call (the caller gives
+    // up after ten calls).
+    const url = fresh();
+    const fila = createFila({ store: url });
+    try {
+      const queues = Array.from({ length: 12 }, (_, i) => `q${i}`);
+      const old = await Promise.all(
+        queues.map((queue, i) => fila.enqueue('noop', { i }, { key: `k${i}`, queue })),
+      );
+      const moved = await fila.enqueueMany(
+        queues.map((_, i) => ({
+          task: 'noop',
+          payload: { i, moved: true },
+          options: { key: `k${i}`, queue: 'target', dedup: 'replace' as const },
+        })),
+      );
+      expect(moved.map((j) => [j.id, j.queue])).toEqual(old.map((j) => [j.id, 'target']));
+      const counts = Object.fromEntries((await fila.listQueues()).map((q) => [q.name, q.counts.queued]));
+      expect(counts).toMatchObject({ target: 12, ...Object.fromEntries(queues.map((q) => [q, 0])) });
+    } finally {
+      await fila.close();
+      await dropStore(url);
+    }
+  });
 });
 
 describe.skipIf(skip)('redis store key layout', () => {

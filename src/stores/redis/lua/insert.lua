@@ -3,8 +3,9 @@
 -- ARGV (after the queue list): n, then per job: id, queue, priority, runAt ('' to use the delay),
 --   delayMs, tenant ('' for none), key ('' for none), dedup policy (ignore|replace|reject), and the job's
 --   JSON record as the client wrote it (task, payload, options).
--- Returns: {'DUPLICATE', key, existing id} when a `reject` key is taken (nothing written); {'MOVED', queue}
---   when `replace` meets a job of a queue whose keys were not passed (nothing written); else per job
+-- Returns: {'DUPLICATE', key, existing id} when a `reject` key is taken (nothing written); {'MOVED', queues...}
+--   naming every queue whose keys were not passed but whose jobs `replace` would move (nothing written;
+--   the caller calls again with them); else per job
 --   {outcome, id, state, runAt, createdAt, [stored fields for existing and replaced]}.
 -- Wakes the queues' workers for new and replaced jobs, scheduled ones included (they learn the next
 --   run-at from their claim).
@@ -18,6 +19,7 @@ local function field(i, k) return arg(1 + (i - 1) * W + k) end
 -- First pass, before any write: resolve every dedup key against stored jobs and earlier jobs of the batch.
 local holder = {}
 local batchHolder = {}
+local missing, missingSeen = {}, {}
 for i = 1, n do
   local key = field(i, 7)
   if key ~= '' and redis.call('HEXISTS', gk('job'), field(i, 1)) == 0 then
@@ -29,13 +31,18 @@ for i = 1, n do
       if policy == 'reject' then return {'DUPLICATE', key, existing} end
       if policy == 'replace' and not batchHolder[member] then
         local f = loadJob(existing)
-        if f and not hasQueue(f[F_QUEUE]) then return {'MOVED', f[F_QUEUE]} end
+        if f and not hasQueue(f[F_QUEUE]) and not missingSeen[f[F_QUEUE]] then
+          missingSeen[f[F_QUEUE]] = true
+          missing[#missing + 1] = f[F_QUEUE]
+        end
       end
     else
       batchHolder[member] = field(i, 1)
     end
   end
 end
+
+if #missing > 0 then return {'MOVED', unpack(missing)} end
 
 local out = {}
 local known = {} -- queues registered by this call
