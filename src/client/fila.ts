@@ -18,7 +18,7 @@ import {
 } from '../core/errors.js';
 import { isJobState, type Job, type JobFilter, type JobState } from '../core/job.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../core/json.js';
-import type { EventType, InsertResult, JobLogEntry, NewEvent, QueueInfo, Store } from '../core/store.js';
+import type { EventType, InsertResult, JobLogEntry, QueueInfo, Store } from '../core/store.js';
 import type { AnyTask, Task } from '../core/task.js';
 import { isTask } from '../core/task.js';
 import { checkInt, checkKnownKeys, checkName, isPlainObject } from '../core/validate.js';
@@ -327,6 +327,7 @@ export class Fila {
       await this.store()
     ).jobCancel({ filter: checkFilter(filter, true) });
     for (const jobId of cancelled) this.events.emit('job:cancel', { jobId });
+    await this.publishJobs('job:cancel', cancelled);
     return { cancelled: cancelled.length, requested: requested.length };
   }
 
@@ -353,10 +354,8 @@ export class Fila {
   async retryMany(filter: JobFilter): Promise<{ retried: number }> {
     const checked = checkFilter(filter, true);
     const { retried } = await (await this.store()).jobRetry({ filter: checked });
-    for (const jobId of retried) {
-      this.events.emit('job:redrive', { jobId });
-      this.publisher.publish(filterEvent('job:redrive', jobId, checked));
-    }
+    for (const jobId of retried) this.events.emit('job:redrive', { jobId });
+    await this.publishJobs('job:redrive', retried);
     return { retried: retried.length };
   }
 
@@ -364,20 +363,27 @@ export class Fila {
   async remove(id: string): Promise<void> {
     checkId(id);
     const store = await this.store();
+    // Read first while events are published: they name the job's queue, task and tenant.
+    const [before] = this.publisher.active ? await store.jobGet({ ids: [id] }) : [];
     const { removed } = await store.jobRemove({ ids: [id] });
     if (removed.length === 0) {
       const job = await this.mustGet(store, id);
       throw new JobStateError(`job ${id} is ${job.state}; cancel it before removing it`);
     }
     this.events.emit('job:remove', { jobId: id });
-    this.publisher.publish({
-      type: 'job:remove',
-      jobId: id,
-      queue: null,
-      task: null,
-      tenant: null,
-      data: null,
-    });
+    if (before) this.publisher.publish(jobEvent('job:remove', before, null));
+  }
+
+  /**
+   * Publishes `type` for each job of `ids` as it now is (so streams filtered by queue, task or tenant
+   * see it), while a server consumes events.
+   */
+  private async publishJobs(type: EventType, ids: string[]): Promise<void> {
+    if (!this.publisher.active || ids.length === 0) return;
+    const store = await this.store();
+    for (let i = 0; i < ids.length; i += 1000)
+      for (const job of await store.jobGet({ ids: ids.slice(i, i + 1000) }))
+        this.publisher.publish(jobEvent(type, job, null));
   }
 
   async pauseQueue(queue: string): Promise<void> {
@@ -477,17 +483,6 @@ export function createFila(options: FilaOptions): Fila {
 }
 
 /** An event about a job changed by a bulk operation: the filter says what is known about it. */
-function filterEvent(type: EventType, jobId: string, filter: JobFilter): NewEvent {
-  return {
-    type,
-    jobId,
-    queue: filter.queue ?? null,
-    task: filter.task ?? null,
-    tenant: filter.tenant ?? null,
-    data: null,
-  };
-}
-
 function newJob(prepared: PreparedJob, r: InsertResult): Job {
   const row = prepared.row;
   return {

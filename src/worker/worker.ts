@@ -562,16 +562,11 @@ export class Worker {
         [cancelled, 'cancelled'],
       ];
       for (const [ids, state] of outcomes) {
-        for (const jobId of ids) {
-          if (this.wants('job:rescue')) this.emit('job:rescue', { jobId, state });
-          this.publisher.publish({
-            type: 'job:rescue',
-            jobId,
-            queue: null,
-            task: null,
-            tenant: null,
-            data: { state },
-          });
+        for (const jobId of ids) if (this.wants('job:rescue')) this.emit('job:rescue', { jobId, state });
+        // Read back while events are published, so streams filtered by queue, task or tenant see them.
+        if (this.publisher.active && ids.length) {
+          for (const job of await this.store!.jobGet({ ids }))
+            this.publisher.publish(jobEvent('job:rescue', job, { state }));
         }
       }
     } catch (e) {
