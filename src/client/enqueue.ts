@@ -194,7 +194,11 @@ function prepareDefault(
   return withPayload(ctx, task, row, payload, null);
 }
 
-/** Checks the payload against the task's schema (when it has one), then serializes it and assigns the id. */
+/**
+ * Serializes the payload, checks what was serialized against the task's schema (when it has one) and
+ * assigns the id. The check reads the payload back from its JSON, as the worker will: a value JSON
+ * cannot carry (a Date becomes a string, NaN null, a Map {}) is refused now, not on the worker.
+ */
 function withPayload(
   ctx: EnqueueContext,
   task: AnyTask | undefined,
@@ -202,13 +206,13 @@ function withPayload(
   payload: unknown,
   metadata: Record<string, unknown> | null,
 ): PreparedJob | Promise<PreparedJob> {
+  row.payload = toJsonText(payload, `payload of task "${row.task}"`, ctx.maxPayloadBytes);
   const finish = (): PreparedJob => {
-    row.payload = toJsonText(payload, `payload of task "${row.task}"`, ctx.maxPayloadBytes);
     row.id = newId();
     return { row, payload: payload === undefined ? null : payload, metadata };
   };
   if (!task?.schema) return finish();
-  const checked = validateWithSchema(task.schema, payload);
+  const checked = validateWithSchema(task.schema, JSON.parse(row.payload) as unknown);
   if (checked instanceof Promise) {
     return checked.then((c) => {
       if (!c.ok) throw new PayloadValidationError(row.task, c.issues);

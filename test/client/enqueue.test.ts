@@ -1,0 +1,43 @@
+/**
+ * Enqueue-time checks that do not depend on the store (on a real SQLite store).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createFila, defineTask, PayloadValidationError, type Fila } from '../../src/index.js';
+import { waitForState } from '../../src/testkit/harness.js';
+
+let dir: string;
+let fila: Fila;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fila-enqueue-'));
+  fila = createFila({ store: `sqlite://${join(dir, 'fila.db')}` });
+});
+afterEach(async () => {
+  await fila.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('enqueue', () => {
+  it('checks the payload as the worker will read it back from JSON', async () => {
+    // A Date passes z.date() in memory but is stored as a string: refused at enqueue, not failed later.
+    const remind = defineTask({
+      name: 'remind',
+      schema: z.object({ at: z.date() }),
+      handler: (p) => p.at.toISOString(),
+    });
+    const error = await fila.enqueue(remind, { at: new Date() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PayloadValidationError);
+    expect((error as PayloadValidationError).issues[0]!.path).toBe('at');
+    expect((await fila.listJobs({})).jobs).toEqual([]);
+    // What JSON carries as it is passes, and runs.
+    const count = defineTask({ name: 'count', schema: z.object({ n: z.number() }), handler: (p) => p.n + 1 });
+    const worker = fila.worker({ tasks: [count], handleSignals: false });
+    await worker.start();
+    const job = await fila.enqueue(count, { n: 41 });
+    expect(await waitForState(fila, job.id, 'completed')).toMatchObject({ result: 42 });
+    await worker.stop({ grace: 0 });
+  });
+});
