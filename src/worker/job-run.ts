@@ -28,6 +28,12 @@ export class JobRun {
   /** Local time (ms since epoch) by which the lease has certainly expired unless extended again. */
   leaseUntil = 0;
   timer: NodeJS.Timeout | undefined;
+  /** Called when the run is aborted (set while its handler runs). */
+  onAbort: (() => void) | undefined;
+  /** Fires `abortGrace` after an abort, unless the handler returns first. */
+  abortTimer: NodeJS.Timeout | undefined;
+  /** The handler ignored its abort for `abortGrace`: its slot was given to other jobs. */
+  abandoned = false;
   private controller: AbortController | undefined;
   private reason: Error | undefined;
 
@@ -54,6 +60,7 @@ export class JobRun {
     if (this.reason) return;
     this.reason = reason;
     this.controller?.abort(reason);
+    this.onAbort?.();
   }
 }
 

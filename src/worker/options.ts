@@ -49,6 +49,12 @@ export interface WorkerOptions {
   maxCrashes?: number;
   /** How long `stop()` waits for running jobs before aborting and releasing them. Default 10 s. */
   shutdownGrace?: Duration;
+  /**
+   * How long a handler may run on after its signal was aborted (timeout, cancel, lost lease) before the
+   * worker reports it (`worker:error`) and frees its slot for other jobs; the handler's code may still be
+   * running then, since JavaScript cannot stop it. Default 10 s.
+   */
+  abortGrace?: Duration;
   /** Stop gracefully on SIGINT/SIGTERM, then let the signal end the process. Default true. */
   handleSignals?: boolean;
   /** How long finished jobs are kept. Default: completed 7 d, failed 30 d, cancelled 7 d. `false`: never pruned. */
@@ -89,6 +95,7 @@ const WORKER_KEYS = [
   'rescueInterval',
   'maxCrashes',
   'shutdownGrace',
+  'abortGrace',
   'handleSignals',
   'retention',
   'pruneInterval',
@@ -120,6 +127,7 @@ export interface ResolvedWorkerOptions {
   rescueIntervalMs: number;
   maxCrashes: number;
   shutdownGraceMs: number;
+  abortGraceMs: number;
   handleSignals: boolean;
   leanHeap: boolean;
   pruneIntervalMs: number;
@@ -177,6 +185,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     maxCrashes:
       options.maxCrashes === undefined ? 3 : checkInt(options.maxCrashes, 'worker: maxCrashes', 1, 1000),
     shutdownGraceMs: ms(options.shutdownGrace, 10_000, 'shutdownGrace', 0),
+    abortGraceMs: ms(options.abortGrace, 10_000, 'abortGrace', 10),
     handleSignals: options.handleSignals ?? true,
     leanHeap: options.leanHeap ?? true,
     pruneIntervalMs: ms(options.pruneInterval, 60_000, 'pruneInterval', 100),

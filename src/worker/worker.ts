@@ -74,6 +74,7 @@ export class Worker {
   private readonly rescueIntervalMs: number;
   private readonly maxCrashes: number;
   private readonly shutdownGraceMs: number;
+  private readonly abortGraceMs: number;
   private readonly handleSignals: boolean;
   private readonly leanHeap: boolean;
   private readonly retention: Retention;
@@ -116,6 +117,7 @@ export class Worker {
     this.rescueIntervalMs = o.rescueIntervalMs;
     this.maxCrashes = o.maxCrashes;
     this.shutdownGraceMs = o.shutdownGraceMs;
+    this.abortGraceMs = o.abortGraceMs;
     this.handleSignals = o.handleSignals;
     this.leanHeap = o.leanHeap;
     this.pruneIntervalMs = o.pruneIntervalMs;
@@ -356,16 +358,42 @@ export class Worker {
         }),
       );
     }
+    run.onAbort = () => this.watchAbort(run);
     void this.executor!.run(run).then((outcome) => {
       run.settled = true;
-      this.busy--;
+      clearTimeout(run.abortTimer);
       this.buffer.observe(run.durationMs);
       if (!run.reported) this.report(run, outcome);
-      this.startBuffered();
-      if (this.busy === 0) this.idleWaiter?.();
-      // A pending completion batch claims for the freed slot in the same store call.
-      if (!this.completer!.completionsPending) this.producer!.slotFreed();
+      if (run.abandoned) return; // its slot was freed already
+      this.freeSlot();
     });
+  }
+
+  private freeSlot(): void {
+    this.busy--;
+    this.startBuffered();
+    if (this.busy === 0) this.idleWaiter?.();
+    // A pending completion batch claims for the freed slot in the same store call.
+    if (!this.completer!.completionsPending) this.producer!.slotFreed();
+  }
+
+  /**
+   * A running handler's signal was aborted: if it has not returned `abortGrace` later, report it and
+   * give its slot to other jobs (its outcome is already decided, and JavaScript cannot stop it).
+   */
+  private watchAbort(run: JobRun): void {
+    if (run.settled || run.abortTimer) return;
+    run.abortTimer = setTimeout(() => {
+      if (run.settled || this.state === 'stopped') return;
+      run.abandoned = true;
+      this.emit('worker:error', {
+        workerId: this.id,
+        error: run.abortReason,
+        during: `job ${run.job.id}: its handler ignored its aborted signal for ${this.abortGraceMs} ms; its slot is freed, but its code may still be running`,
+      });
+      this.freeSlot();
+    }, this.abortGraceMs);
+    run.abortTimer.unref();
   }
 
   /** Starts buffered runs while slots are free (skipping any cancelled or lost meanwhile). */

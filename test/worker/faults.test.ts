@@ -129,4 +129,25 @@ describe('worker faults', () => {
     expect(lost).toEqual([job.id]);
     await worker.stop({ grace: 0 });
   });
+
+  it('a handler that ignores its aborted signal is reported and its slot freed after abortGrace', async () => {
+    const fila = client({ store: `sqlite://${path}` });
+    const ignoring = defineTask({
+      name: 'ignores-signal',
+      timeout: 100,
+      maxAttempts: 1,
+      handler: (p: { hang: boolean }) => (p.hang ? new Promise(() => {}) : 'ran'),
+    });
+    const errors: string[] = [];
+    const worker = fila.worker({ tasks: [ignoring], concurrency: 1, abortGrace: 300, handleSignals: false });
+    worker.on('worker:error', (e) => void errors.push(e.during));
+    await worker.start();
+    const stuck = await fila.enqueue(ignoring, { hang: true });
+    const next = await fila.enqueue(ignoring, { hang: false });
+    expect(await waitForState(fila, stuck.id, 'failed')).toMatchObject({ error: { code: 'job_timeout' } });
+    expect(await waitForState(fila, next.id, 'completed', 3000)).toMatchObject({ result: 'ran' });
+    expect(errors.filter((d) => d.includes('ignored its aborted signal'))).toHaveLength(1);
+    expect(worker.activeCount).toBe(0);
+    await worker.stop({ grace: 0 });
+  });
 });
