@@ -86,6 +86,7 @@ export class Fila {
   private readonly enqueueContext: EnqueueContext;
   private readonly workers = new Set<Worker>();
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(options: FilaOptions) {
     if (!isPlainObject(options))
@@ -182,11 +183,21 @@ export class Fila {
     const prepare = (): (PreparedJob | Promise<PreparedJob>)[] => {
       if (!Array.isArray(items))
         throw new ValidationError('enqueueMany: expected an array of { task, payload, options }');
+      if (options !== undefined) {
+        if (!isPlainObject(options)) throw new ValidationError('enqueueMany: options must be an object');
+        checkKnownKeys(options, ['tx'], 'enqueueMany');
+      }
       const prepared: (PreparedJob | Promise<PreparedJob>)[] = [];
       try {
         items.forEach((item, i) => {
           if (!isPlainObject(item)) {
             throw new ValidationError(`enqueueMany[${i}]: expected { task, payload, options }`);
+          }
+          if (isPlainObject(item.options) && (item.options as { tx?: unknown }).tx !== undefined) {
+            // The whole batch joins one transaction or none: an item cannot choose its own.
+            throw new ValidationError(
+              `enqueueMany[${i}].options.tx: give tx once, as enqueueMany's second argument`,
+            );
           }
           try {
             const p = prepareJob(this.enqueueContext, item.task, item.payload, item.options);
@@ -456,14 +467,21 @@ export class Fila {
    */
   async close(options: { grace?: Duration } = {}): Promise<void> {
     if (options.grace !== undefined) parseDuration(options.grace, 'grace');
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all([...this.workers].map((w) => w.stop(options)));
-    await this.publisher.close();
-    if (this.ownsStore) {
-      const store = await this.storeReady.catch(() => undefined);
-      await store?.close();
+    if (this.closing) {
+      // A later call with grace 0 still cuts the workers' wait short; every call ends with the first.
+      if (options.grace !== undefined) for (const w of this.workers) void w.stop(options);
+      return this.closing;
     }
+    this.closed = true;
+    this.closing = (async () => {
+      await Promise.all([...this.workers].map((w) => w.stop(options)));
+      await this.publisher.close();
+      if (this.ownsStore) {
+        const store = await this.storeReady.catch(() => undefined);
+        await store?.close();
+      }
+    })();
+    return this.closing;
   }
 
   private checkOpen(): void {

@@ -67,8 +67,11 @@ export function backoffDelay(
   attempt: number,
   random: () => number = Math.random,
 ): number {
+  // A zero delay stays zero (0 × an overflowed factor would be NaN).
   const raw =
-    policy.type === 'fixed' ? policy.delayMs : policy.delayMs * policy.factor ** Math.max(0, attempt - 1);
+    policy.type === 'fixed' || policy.delayMs === 0
+      ? policy.delayMs
+      : policy.delayMs * policy.factor ** Math.max(0, attempt - 1);
   const capped = Math.min(raw, policy.maxDelayMs);
   const jittered = capped * (1 - policy.jitter * random());
   return Math.max(0, Math.round(jittered));

@@ -123,5 +123,11 @@ export function toError(thrown: unknown): Error {
       typeof (thrown as { name?: unknown }).name === 'string' ? (thrown as { name: string }).name : 'Error';
     return e;
   }
-  return new Error(String(thrown));
+  let text: string;
+  try {
+    text = String(thrown);
+  } catch {
+    text = Object.prototype.toString.call(thrown); // an object without toString (Object.create(null))
+  }
+  return new Error(text);
 }

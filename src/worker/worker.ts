@@ -75,6 +75,8 @@ export class Worker {
   private readonly maxCrashes: number;
   private readonly shutdownGraceMs: number;
   private readonly abortGraceMs: number;
+  /** A second stop() asked for no grace. */
+  private graceCut = false;
   private readonly handleSignals: boolean;
   private readonly leanHeap: boolean;
   private readonly retention: Retention;
@@ -266,7 +268,11 @@ export class Worker {
     const graceMs =
       options.grace === undefined ? this.shutdownGraceMs : parseDuration(options.grace, 'grace');
     if (this.stopped) {
-      if (graceMs === 0) this.forceStop?.();
+      if (graceMs === 0) {
+        // Cuts the wait short whether or not the shutdown has reached it yet.
+        this.graceCut = true;
+        this.forceStop?.();
+      }
       return this.stopped;
     }
     if (this.state === 'new') {
@@ -291,7 +297,7 @@ export class Worker {
       this.registrar!.stop(),
       this.stallCheck!.stop(),
     ]);
-    if (this.busy > 0) {
+    if (this.busy > 0 && !this.graceCut) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(finish, graceMs);
         function finish() {

@@ -1,5 +1,5 @@
 /**
- * Enqueue-time checks that do not depend on the store (on a real SQLite store).
+ * Client checks and lifecycle that do not depend on the store (on a real SQLite store).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,5 +39,47 @@ describe('enqueue', () => {
     const job = await fila.enqueue(count, { n: 41 });
     expect(await waitForState(fila, job.id, 'completed')).toMatchObject({ result: 42 });
     await worker.stop({ grace: 0 });
+  });
+
+  it('enqueueMany takes tx once, for the whole batch, and refuses options it does not know', async () => {
+    await expect(
+      fila.enqueueMany([{ task: 'noop', payload: {}, options: { tx: {} } as never }]),
+    ).rejects.toThrow(/enqueueMany\[0\]\.options\.tx: give tx once/);
+    await expect(
+      fila.enqueueMany([{ task: 'noop', payload: {} }], { transaction: {} } as never),
+    ).rejects.toThrow(/enqueueMany: unknown option "transaction"/);
+    expect((await fila.listJobs({})).jobs).toEqual([]);
+  });
+
+  it('a second close() ends when the first does, not before', async () => {
+    const slow = defineTask({
+      name: 'slow',
+      handler: async (_p, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', resolve)),
+    });
+    const worker = fila.worker({ tasks: [slow], handleSignals: false });
+    await worker.start();
+    const job = await fila.enqueue(slow, null);
+    await waitForState(fila, job.id, 'active');
+    const first = fila.close({ grace: 300 });
+    let firstDone = false;
+    void first.then(() => (firstDone = true));
+    await fila.close();
+    expect(firstDone).toBe(true);
+  });
+
+  it('a second stop() with no grace cuts the wait short even before the first has reached it', async () => {
+    const slow = defineTask({
+      name: 'slow',
+      handler: async (_p, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', resolve)),
+    });
+    const worker = fila.worker({ tasks: [slow], shutdownGrace: '30s', handleSignals: false });
+    await worker.start();
+    const job = await fila.enqueue(slow, null);
+    await waitForState(fila, job.id, 'active');
+    const started = Date.now();
+    void worker.stop(); // 30 s of grace
+    await worker.stop({ grace: 0 }); // at once: the second SIGINT does this
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect((await fila.getJob(job.id))!.state).toBe('queued');
   });
 });

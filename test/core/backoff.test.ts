@@ -12,6 +12,13 @@ describe('backoff', () => {
     expect([1, 2, 3, 4, 5].map((a) => backoffDelay(policy, a))).toEqual([1000, 3000, 9000, 20_000, 20_000]);
   });
 
+  it('exponential from a zero delay stays zero, even past the factor overflowing', () => {
+    const policy = normalizeBackoff({ type: 'exponential', delay: 0, factor: 2, maxDelay: '1m' });
+    expect([1, 2, 1100, 5000].map((a) => backoffDelay(policy, a))).toEqual([0, 0, 0, 0]);
+    const growing = normalizeBackoff({ type: 'exponential', delay: 1, factor: 2, maxDelay: '1m' });
+    expect(backoffDelay(growing, 5000, () => 0)).toBe(60_000);
+  });
+
   it('jitter shortens each delay by a random fraction up to `jitter`', () => {
     const policy = normalizeBackoff({ type: 'fixed', delay: 1000, jitter: 0.5 });
     expect(backoffDelay(policy, 1, () => 0)).toBe(1000);

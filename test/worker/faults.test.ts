@@ -150,4 +150,23 @@ describe('worker faults', () => {
     expect(worker.activeCount).toBe(0);
     await worker.stop({ grace: 0 });
   });
+
+  it('a handler throwing a value with no toString fails its job like any error', async () => {
+    const fila = client({ store: `sqlite://${path}` });
+    const odd = defineTask({
+      name: 'throws-odd',
+      maxAttempts: 1,
+      handler: () => {
+        throw Object.create(null) as unknown;
+      },
+    });
+    const worker = fila.worker({ tasks: [odd], handleSignals: false });
+    await worker.start();
+    const job = await fila.enqueue(odd, null);
+    expect(await waitForState(fila, job.id, 'failed')).toMatchObject({
+      error: { message: '[object Object]' },
+    });
+    expect(worker.activeCount).toBe(0);
+    await worker.stop({ grace: 0 });
+  });
 });
