@@ -251,12 +251,17 @@ export class Fila {
     }
     return store
       .jobInsertMany({ jobs: prepared.map((p) => p.row), tx })
-      .then((r) => this.inserted(prepared, r));
+      .then((r) => this.inserted(prepared, r, false));
   }
 
-  private inserted(prepared: PreparedJob[], results: InsertResult[]): Job[] {
+  /**
+   * Jobs as inserted, with their `job:enqueue` events. An insert inside the application's transaction is
+   * not published to the shared log (`publish` false): that transaction may still roll back, and the
+   * log is outside it. Its later events (start, completion…) are.
+   */
+  private inserted(prepared: PreparedJob[], results: InsertResult[], publish = true): Job[] {
     const emit = this.events.has('job:enqueue');
-    const publish = this.publisher.active;
+    publish &&= this.publisher.active;
     return results.map((r, i) => {
       const job = r.job ?? newJob(prepared[i]!, r);
       if (emit) this.events.emit('job:enqueue', { job, outcome: r.outcome });

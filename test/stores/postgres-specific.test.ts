@@ -381,6 +381,25 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     expect((await fila.getJob(kept.id))?.payload).toEqual({ n: 1 });
   });
 
+  it('an enqueue inside a transaction that rolls back publishes no event', async () => {
+    const fila = createFila({ store: urlFor(`fila_spec_${process.pid}_${++n}`) });
+    cleanups.unshift(() => fila.close());
+    const store = await fila.store();
+    fila.publisher.setWanted(true); // as when a server reads the event log
+    const app = new pg.Client({ connectionString: POSTGRES_URL });
+    await app.connect();
+    cleanups.push(() => app.end());
+    await app.query('BEGIN');
+    const phantom = await fila.enqueue('noop', {}, { tx: app });
+    await app.query('ROLLBACK');
+    const kept = await fila.enqueue('noop', {});
+    await sleep(100); // the publisher batches its appends
+    const { events } = await store.eventRead({ after: null, limit: 100 });
+    const enqueued = events.filter((e) => e.type === 'job:enqueue').map((e) => e.jobId);
+    expect(enqueued).toEqual([kept.id]);
+    expect(enqueued).not.toContain(phantom.id);
+  });
+
   it('a state list makes one statement whatever its order and repeats', async () => {
     const store = await open(urlFor(`fila_spec_${process.pid}_${++n}`, { pool: '1' }));
     const fila = createFila({ store });
