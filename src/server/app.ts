@@ -30,6 +30,13 @@ export interface AppParts {
   onError?: (error: unknown, during: string) => void;
 }
 
+/** Codes for the statuses of Hono's own HTTPExceptions (a 400 from Hono is a body that is not JSON). */
+const HTTP_EXCEPTION_CODES: Record<number, string> = {
+  400: 'invalid_json',
+  401: 'unauthorized',
+  413: 'payload_too_large',
+};
+
 /** `{id}` → `:id`, for Hono's router. */
 function honoPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1');
@@ -117,9 +124,17 @@ export function buildApp(parts: AppParts): OpenAPIHono<Env> {
   app.notFound((c) => fail(c, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
-      // Thrown by Hono's validators, e.g. a body that is not JSON.
+      // Thrown by Hono and its validators: a body that is not JSON, or not declared as JSON.
       const status = error.status;
-      const code = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'invalid_json';
+      if (status === 415) {
+        const type = (c.req.header('content-type') ?? '').slice(0, 100);
+        const got = type === '' ? 'a body without one' : JSON.stringify(type);
+        return c.json(
+          errorBody('unsupported_media_type', `content-type: expected application/json, got ${got}`),
+          415,
+        );
+      }
+      const code = HTTP_EXCEPTION_CODES[status] ?? (status < 500 ? 'invalid_argument' : 'internal');
       return c.json(errorBody(code, error.message || 'invalid request'), status);
     }
     const { status, body } = errorResponse(error);

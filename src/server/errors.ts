@@ -18,6 +18,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   method_not_allowed: 405,
   invalid_state: 409,
   duplicate_job: 409,
+  replay_too_long: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   store_unavailable: 503,

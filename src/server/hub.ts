@@ -1,8 +1,9 @@
 /**
  * The server's view of the shared event log. One tail per server process reads new events (woken by
  * the store's `eventListen`, with a 1 s poll behind it) and hands each one to:
- *   - SSE subscribers whose filter matches (a subscriber can first replay retained events after an id,
- *     for Last-Event-ID; replay and live events meet without gap or overlap, see `subscribe`);
+ *   - SSE subscribers whose filter matches (a subscriber can first replay up to 10,000 retained events
+ *     after an id, for Last-Event-ID; replay and live events meet without gap or overlap, see
+ *     `subscribe`);
  *   - observers (metrics);
  *   - a sliding window of completed and failed attempts per tenant and queue (recent throughput,
  *     failure rates for /queues and /health).
@@ -17,6 +18,7 @@ import { randomToken } from '../core/ids.js';
 import type { StoredEvent, Store } from '../core/store.js';
 import { VERSION } from '../version.js';
 import { Periodic } from '../worker/periodic.js';
+import { ApiError } from './errors.js';
 
 export interface Subscriber {
   matches(event: StoredEvent): boolean;
@@ -24,6 +26,12 @@ export interface Subscriber {
 }
 
 const READ_BATCH = 1000;
+/**
+ * The most events a resume (Last-Event-ID) may replay. It bounds what one reconnect costs the store and
+ * the server whatever its filter matches: 10 reads of 1,000 events. A client further behind must start
+ * afresh, and read the current state from the REST API.
+ */
+export const MAX_REPLAY = 10_000;
 const SECOND = 1000;
 
 /** Counts of finished attempts per second over a window, per key. */
@@ -75,6 +83,14 @@ export class RecentOutcomes {
 
 export function outcomeKey(tenant: string | null, queue: string | null): string {
   return `${tenant ?? ''}\u0000${queue ?? ''}`;
+}
+
+function replayTooLong(after: string): ApiError {
+  return new ApiError(
+    'replay_too_long',
+    `more than ${MAX_REPLAY} events followed event ${JSON.stringify(after.slice(0, 40))}: too far behind to ` +
+      'resume; reconnect without Last-Event-ID or ?after= (and read the current state from the REST API)',
+  );
 }
 
 export interface HubOptions {
@@ -144,39 +160,58 @@ export class EventHub {
     await this.store?.workerRemove({ id: this.id }).catch(() => {});
   }
 
+  /** How many subscribers the tail is feeding (open streams). */
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
   /**
-   * Adds a subscriber. With `after` (an event id), retained events after it are replayed first; events
-   * the tail dispatches meanwhile are held and delivered after the replay. The tail dispatches only
-   * events after its cursor, and the replay stops at that cursor as it was on subscribing, so nothing is
-   * missed or sent twice.
+   * Adds a subscriber. With `after` (an event id), the events after it are first read from the store and
+   * sent, until the replay reaches the event the tail last dispatched; the subscriber joins the tail at
+   * that moment, so nothing is missed or sent twice. The hub holds nothing for it meanwhile: events that
+   * arrive during the replay are read by the replay itself. When the replay is ahead of the tail (its
+   * newest events are not dispatched yet), it waits for a tail pass and goes on.
+   *
+   * A replay reads at most `MAX_REPLAY` events; a subscriber further behind gets `replay_too_long`
+   * (HTTP 410) before anything was sent.
    */
   async subscribe(subscriber: Subscriber, after?: string | null): Promise<() => void> {
     await this.start();
-    if (after === undefined || after === null || after === this.cursor) {
+    const join = () => {
       this.subscribers.add(subscriber);
-      return () => this.subscribers.delete(subscriber);
-    }
-    const upTo = this.cursor;
-    const held: StoredEvent[] = [];
-    const holder: Subscriber = { matches: subscriber.matches, send: (e) => void held.push(e) };
-    this.subscribers.add(holder);
-    try {
-      let from: string | null = after;
-      replay: for (;;) {
-        const page = await this.store!.eventRead({ after: from, limit: READ_BATCH });
-        for (const e of page.events) {
-          if (subscriber.matches(e)) subscriber.send(e);
-          if (e.id === upTo) break replay;
-        }
-        if (page.events.length < READ_BATCH) break;
-        from = page.cursor;
+      return () => void this.subscribers.delete(subscriber);
+    };
+    if (after === undefined || after === null) return join();
+    let position = after;
+    let replayed = 0;
+    // Whether a whole tail pass has run since the replay last found events.
+    let tailPassed = false;
+    for (;;) {
+      if (position === this.cursor) return join();
+      const page = await this.store!.eventRead({
+        after: position,
+        limit: Math.min(READ_BATCH, MAX_REPLAY + 1 - replayed),
+      });
+      for (const e of page.events) {
+        if (++replayed > MAX_REPLAY) throw replayTooLong(after);
+        if (subscriber.matches(e)) subscriber.send(e);
+        position = e.id;
+        // The tail dispatches a page and moves its cursor in one synchronous step, so this is exact.
+        if (position === this.cursor) return join();
       }
-    } finally {
-      this.subscribers.delete(holder);
+      if (page.events.length > 0) tailPassed = false;
+      else if (tailPassed) {
+        // A whole tail pass ran since the last read, which read every event there was then, yet the tail
+        // is not at `position` and nothing follows `position`: it is not an event of this log (such as
+        // an id from before the store was reset). Follow the tail from where it is.
+        return join();
+      }
+      if (page.events.length < READ_BATCH) {
+        // At the end of the log, ahead of the tail: let it catch up.
+        await this.pump();
+        tailPassed = true;
+      }
     }
-    for (const e of held) subscriber.send(e);
-    this.subscribers.add(subscriber);
-    return () => this.subscribers.delete(subscriber);
   }
 
   /** Reads everything new and dispatches it; concurrent calls coalesce into one more pass. */

@@ -61,7 +61,8 @@ export class FilaServer {
       ...(options.onError ? { onError: options.onError } : {}),
     });
     this.fetch = (request) => this.app.fetch(request);
-    this.nodeHandler = getRequestListener(this.fetch);
+    // The adapter's env carries the Node response, which SSE streams write to directly (see sse.ts).
+    this.nodeHandler = getRequestListener((request, env) => this.app.fetch(request, env));
   }
 
   /**

@@ -69,6 +69,9 @@ const errors = {
 const notFound = { 404: json(ErrorSchema, 'No such job (or not visible to this token)') };
 const conflict = { 409: json(ErrorSchema, 'The job is not in a state that allows this') };
 const sse = { content: { 'text/event-stream': { schema: z.string() } }, description: 'Server-sent events' };
+const tooFarBack = {
+  410: json(ErrorSchema, 'replay_too_long: too far behind to resume; reconnect without Last-Event-ID'),
+};
 const security = [{ bearer: [] }];
 const IdParams = z.object({ id: JobId });
 const QueueParams = z.object({ name: Name });
@@ -235,13 +238,19 @@ export const ROUTES: ApiRoute[] = [
       path: '/api/v1/jobs/{id}/events',
       summary: "Stream a job's state changes, progress and log lines until it ends (SSE)",
       description:
-        'The first event (`job`) is the job as it is; the stream ends after the job reaches a final state. Resumes after Last-Event-ID (or ?after=).',
+        'The first event (`job`) is the job as it is; the stream ends after the job reaches a final state. Resumes after Last-Event-ID (or ?after=); a resume of a job that has ended, from at or past its final event, answers 204.',
       security,
       request: {
         params: IdParams,
         query: z.object({ after: z.string().max(100).optional(), token: z.string().optional() }).strict(),
       },
-      responses: { 200: sse, ...errors, ...notFound },
+      responses: {
+        200: sse,
+        204: { description: 'The job has ended and the client has had its final event (EventSource stops)' },
+        ...errors,
+        ...notFound,
+        ...tooFarBack,
+      },
     }),
     async handle(c, env) {
       const { id } = input<{ id: string }>(c, 'param');
@@ -468,7 +477,7 @@ export const ROUTES: ApiRoute[] = [
       description: 'Resumes after Last-Event-ID (or ?after=) while the event is still retained.',
       security,
       request: { query: EventQuery },
-      responses: { 200: sse, ...errors },
+      responses: { 200: sse, ...errors, ...tooFarBack },
     }),
     async handle(c, env) {
       const q = input<z.infer<typeof EventQuery>>(c, 'query');

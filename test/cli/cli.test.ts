@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createFila } from '../../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/fila.js');
@@ -277,6 +278,33 @@ describe('fila CLI', () => {
     });
   });
 
+  it('logs prints every log line of a job, however many; job shows the first 200 and says there are more', async () => {
+    const id = fila(['enqueue', 'chatty', '{}']).stdout.trim();
+    const client = createFila({ store });
+    try {
+      const messages = Array.from({ length: 2345 }, (_, i) => `line ${i + 1}`);
+      await (
+        await client.store()
+      ).jobLogAppend({
+        entries: messages.map((message) => ({ id, attempt: 1, message })),
+      });
+    } finally {
+      await client.close();
+    }
+    const text = fila(['logs', id]).stdout.trim().split('\n');
+    expect(text).toHaveLength(2345);
+    expect(text[0]).toMatch(/\[attempt 1\] line 1$/);
+    expect(text.at(-1)).toMatch(/\[attempt 1\] line 2345$/);
+    const lines = json<{ seq: number; message: string }[]>(fila(['logs', id, '--json']));
+    expect(lines.map((l) => l.message)).toEqual(Array.from({ length: 2345 }, (_, i) => `line ${i + 1}`));
+
+    const detail = fila(['job', id]).stdout;
+    expect(detail.match(/\[attempt 1\] line \d+/g)).toHaveLength(200);
+    expect(detail).toMatch(/line 200\n/);
+    expect(detail).toContain(`more log lines: fila logs ${id} prints them all`);
+    expect(json<{ logs: unknown[] }>(fila(['job', id, '--json'])).logs).toHaveLength(2345);
+  }, 30_000);
+
   it('migrate applies nothing twice and --print shows the SQL; FILA_STORE_URL selects the store', () => {
     const other = join(dir, 'other.db');
     const env = { FILA_STORE_URL: `sqlite://${other}` };
@@ -395,6 +423,9 @@ describe('fila CLI', () => {
     expect(out).toMatch(/stopped\. jobs in the store: .*completed/);
     expect(apiStatus).toBe(200);
     expect(code).toBe(0);
+    // The session's admin token does not outlive the session.
+    const tokens = fila(['tokens', 'list', '--json'], { withStore: false, env: { FILA_STORE_URL: '' } });
+    expect(json<unknown[]>(tokens)).toEqual([]);
   }, 40_000);
 
   it('tokens: create prints the secret once, list shows no secrets, revoke removes; bad input exits 2', () => {

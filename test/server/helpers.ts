@@ -104,7 +104,10 @@ export interface SseEvent {
   data: string;
 }
 
-/** Reads an SSE response until `stop(events)` is true, the stream ends, or `timeoutMs` passes. */
+/**
+ * Reads an SSE response until `stop(events)` is true, the stream ends, or `timeoutMs` passes; `ended`
+ * says whether the server ended it.
+ */
 export async function readSse(
   response: Response,
   stop: (events: SseEvent[]) => boolean = () => false,
@@ -115,12 +118,17 @@ export async function readSse(
   const events: SseEvent[] = [];
   let buffer = '';
   let ended = false;
-  const deadline = setTimeout(() => void reader.cancel(), timeoutMs);
+  let timedOut = false;
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    void reader.cancel();
+  }, timeoutMs);
   try {
     while (!stop(events)) {
       const { value, done } = await reader.read();
       if (done) {
-        ended = true;
+        // A cancelled read also reports done: only the server's end counts.
+        ended = !timedOut;
         break;
       }
       buffer += decoder.decode(value, { stream: true });

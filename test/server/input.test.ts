@@ -222,6 +222,14 @@ describe.each(await serverStores())('%s store', (kind) => {
       });
       const { status } = await raw(...CORPUS['oversized body']!);
       expect(status).toBe(413);
+      // A body that is not declared as JSON is refused as such, not as broken JSON.
+      for (const name of ['text body', 'form body']) {
+        const refused = await raw(...CORPUS[name]!);
+        expect(refused.status, name).toBe(415);
+        expect(JSON.parse(refused.text), name).toMatchObject({
+          error: { code: 'unsupported_media_type', message: expect.stringContaining('application/json') },
+        });
+      }
     });
 
     it('payload is opaque data: prototype-named keys inside it are kept as data', async () => {

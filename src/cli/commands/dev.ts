@@ -32,8 +32,8 @@ export const dev: Command = {
   usage: `fila dev [--tasks PATH] [--concurrency N] [--port 4000] [--no-demo] [--shutdown-grace 10s]
 
 Opens the store (default: .fila/fila.db, created if missing), starts a worker for the tasks in PATH
-(default: the demo tasks in examples/), serves the HTTP API with a token made for the session, enqueues a
-few demo jobs, and prints what happens until Ctrl-C.
+(default: the demo tasks in examples/), serves the HTTP API with an admin token made for the session
+(revoked when it stops), enqueues a few demo jobs, and prints what happens until Ctrl-C.
   --port N     the API's port (default 4000; another free port if it is taken)
   --no-demo    do not enqueue the demo jobs`,
   async run(args, ctx) {
@@ -67,39 +67,45 @@ few demo jobs, and prints what happens until Ctrl-C.
         process.stderr.write(`fila dev: API ${during}: ${(error as Error)?.message ?? String(error)}\n`),
     });
     const address = await listenNear(api, int(values, 'port', 0, 65_535) ?? 4000);
-    const { token } = await createToken(await fila.store(), { role: 'admin', name: 'fila dev session' });
+    // The session's token lives as long as the session: it is revoked on the way out.
+    const store = await fila.store();
+    const { record, token } = await createToken(store, { role: 'admin', name: 'fila dev session' });
     const out = (line: string) => process.stdout.write(`${line}\n`);
-    const base = `http://127.0.0.1:${address.port}`;
-    out(`fila dev on ${ctx.storeUrl}`);
-    out(`  tasks:  ${tasks.map((t) => `${t.name} (queue ${t.queue})`).join(', ')}`);
-    out(`  worker: ${worker.id}, concurrency ${worker.concurrency}`);
-    out(`  API:    ${base}/api/v1/queues?token=${token}`);
-    out(`          (token for this session: ${token}; OpenAPI at ${base}/openapi.json)`);
-    if (!path && !values['no-demo']) {
-      const { demoJobs } = (await import('tsx/esm/api').then(({ tsImport }) =>
-        tsImport(new URL('demo.ts', `file://${EXAMPLES}`).href, import.meta.url),
-      )) as { demoJobs: EnqueueItem[] };
-      out(`  enqueuing ${demoJobs.length} demo jobs; press Ctrl-C to stop\n`);
-      await fila.enqueueMany(demoJobs);
-    } else {
-      out('  waiting for jobs; press Ctrl-C to stop\n');
-    }
+    try {
+      const base = `http://127.0.0.1:${address.port}`;
+      out(`fila dev on ${ctx.storeUrl}`);
+      out(`  tasks:  ${tasks.map((t) => `${t.name} (queue ${t.queue})`).join(', ')}`);
+      out(`  worker: ${worker.id}, concurrency ${worker.concurrency}`);
+      out(`  API:    ${base}/api/v1/queues?token=${token}`);
+      out(`          (token for this session: ${token}; OpenAPI at ${base}/openapi.json)`);
+      if (!path && !values['no-demo']) {
+        const { demoJobs } = (await import('tsx/esm/api').then(({ tsImport }) =>
+          tsImport(new URL('demo.ts', `file://${EXAMPLES}`).href, import.meta.url),
+        )) as { demoJobs: EnqueueItem[] };
+        out(`  enqueuing ${demoJobs.length} demo jobs; press Ctrl-C to stop\n`);
+        await fila.enqueueMany(demoJobs);
+      } else {
+        out('  waiting for jobs; press Ctrl-C to stop\n');
+      }
 
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const onSignal = () => {
-        if (stopping) {
-          out('stopping now');
-          void worker.stop({ grace: 0 });
-          return;
-        }
-        stopping = true;
-        out(`\nstopping: waiting for ${worker.activeCount} running job(s) (Ctrl-C again to stop now)`);
-        void worker.stop().then(resolve);
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-    });
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const onSignal = () => {
+          if (stopping) {
+            out('stopping now');
+            void worker.stop({ grace: 0 });
+            return;
+          }
+          stopping = true;
+          out(`\nstopping: waiting for ${worker.activeCount} running job(s) (Ctrl-C again to stop now)`);
+          void worker.stop().then(resolve);
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
+    } finally {
+      await store.tokenRevoke({ id: record.id });
+    }
     const counts: Record<string, number> = {};
     for (const q of await fila.listQueues()) {
       for (const [state, n] of Object.entries(q.counts)) counts[state] = (counts[state] ?? 0) + n;

@@ -2,6 +2,7 @@ import { isJobState, type JobState } from '../../core/job.js';
 import { JobNotFoundError } from '../../core/errors.js';
 import { int, parse, str, UsageError } from '../args.js';
 import type { Command } from '../command.js';
+import { allLogs } from '../job-logs.js';
 import { jobDetail, jobsTable, jobToJSON, printJson } from '../output.js';
 
 function states(value: string | undefined): JobState | JobState[] | undefined {
@@ -64,21 +65,30 @@ With --json, prints { "jobs": [...], "cursor": ... }; pass the cursor back for t
   },
 };
 
+/** Log lines `fila job` shows; `fila logs` prints them all. */
+const SHOWN_LOGS = 200;
+
 export const job: Command = {
   name: 'job',
   summary: 'show one job (state, attempts, errors, result, logs)',
   usage: `fila job ID [--json]
 
-Shows a job: state, attempts and their errors, progress, result and log lines.`,
+Shows a job: state, attempts and their errors, progress, result and its first ${SHOWN_LOGS} log lines (it
+says when there are more; \`fila logs ID\` prints them all). With --json, "logs" holds every line.`,
   async run(args, ctx) {
     const { values, positionals } = parse('job', args, { json: { type: 'boolean' } }, { min: 1, max: 1 });
     const id = positionals[0]!;
     const fila = ctx.client();
     const found = await fila.getJob(id);
     if (!found) throw new JobNotFoundError(id);
-    const logs = await fila.getLogs(id, { limit: 200 });
-    if (values.json)
+    if (values.json) {
+      const logs = await allLogs(fila, id);
       printJson({ ...jobToJSON(found), logs: logs.map((l) => ({ ...l, at: l.at.toISOString() })) });
-    else process.stdout.write(`${jobDetail(found, logs)}\n`);
+      return;
+    }
+    const logs = await fila.getLogs(id, { limit: SHOWN_LOGS + 1 });
+    const more = logs.length > SHOWN_LOGS;
+    process.stdout.write(`${jobDetail(found, logs.slice(0, SHOWN_LOGS))}\n`);
+    if (more) process.stdout.write(`  … more log lines: fila logs ${id} prints them all\n`);
   },
 };

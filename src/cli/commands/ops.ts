@@ -3,6 +3,7 @@ import type { JobFilter, JobState } from '../../core/job.js';
 import { isJobState } from '../../core/job.js';
 import { duration, parse, str, UsageError, type Parsed } from '../args.js';
 import type { Command } from '../command.js';
+import { allLogs, logPages } from '../job-logs.js';
 import { jobToJSON, printJson } from '../output.js';
 
 /** The filter of a bulk command (--state, --queue, --task, --tenant). */
@@ -134,7 +135,9 @@ Deletes jobs in that state that finished longer ago than --older-than, with thei
 export const logs: Command = {
   name: 'logs',
   summary: "print a job's log lines",
-  usage: `fila logs ID [--json]`,
+  usage: `fila logs ID [--json]
+
+Prints every log line of the job, oldest first (all of them, however many).`,
   async run(args, ctx) {
     const { values, positionals } = parse('logs', args, { json: { type: 'boolean' } }, { min: 1, max: 1 });
     const fila = ctx.client();
@@ -143,10 +146,14 @@ export const logs: Command = {
       const { JobNotFoundError } = await import('../../core/errors.js');
       throw new JobNotFoundError(id);
     }
-    const lines = await fila.getLogs(id);
-    if (values.json) printJson(lines.map((l) => ({ ...l, at: l.at.toISOString() })));
-    else
-      for (const l of lines)
-        process.stdout.write(`${l.at.toISOString()} [attempt ${l.attempt}] ${l.message}\n`);
+    if (values.json) {
+      printJson((await allLogs(fila, id)).map((l) => ({ ...l, at: l.at.toISOString() })));
+      return;
+    }
+    for await (const page of logPages(fila, id)) {
+      process.stdout.write(
+        page.map((l) => `${l.at.toISOString()} [attempt ${l.attempt}] ${l.message}\n`).join(''),
+      );
+    }
   },
 };
