@@ -22,6 +22,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   store_unavailable: 503,
+  client_closed: 503,
   internal: 500,
 };
 
