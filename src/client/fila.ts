@@ -343,7 +343,7 @@ export class Fila {
       await this.store()
     ).jobCancel({ filter: checkFilter(filter, true) });
     for (const jobId of cancelled) this.events.emit('job:cancel', { jobId });
-    await this.publishJobs('job:cancel', cancelled);
+    this.publishJobs('job:cancel', cancelled);
     return { cancelled: cancelled.length, requested: requested.length };
   }
 
@@ -371,7 +371,7 @@ export class Fila {
     const checked = checkFilter(filter, true);
     const { retried } = await (await this.store()).jobRetry({ filter: checked });
     for (const jobId of retried) this.events.emit('job:redrive', { jobId });
-    await this.publishJobs('job:redrive', retried);
+    this.publishJobs('job:redrive', retried);
     return { retried: retried.length };
   }
 
@@ -392,14 +392,19 @@ export class Fila {
 
   /**
    * Publishes `type` for each job of `ids` as it now is (so streams filtered by queue, task or tenant
-   * see it), while a server consumes events.
+   * see it), while a server consumes events. In the background, like every event: the change is made
+   * already, and a failed read is reported (`worker:error`), not thrown at the caller.
    */
-  private async publishJobs(type: EventType, ids: string[]): Promise<void> {
+  private publishJobs(type: EventType, ids: string[]): void {
     if (!this.publisher.active || ids.length === 0) return;
-    const store = await this.store();
-    for (let i = 0; i < ids.length; i += 1000)
-      for (const job of await store.jobGet({ ids: ids.slice(i, i + 1000) }))
-        this.publisher.publish(jobEvent(type, job, null));
+    void (async () => {
+      const store = await this.store();
+      for (let i = 0; i < ids.length; i += 1000)
+        for (const job of await store.jobGet({ ids: ids.slice(i, i + 1000) }))
+          this.publisher.publish(jobEvent(type, job, null));
+    })().catch((error: unknown) =>
+      this.events.emit('worker:error', { workerId: '', error, during: `event publishing (${type})` }),
+    );
   }
 
   async pauseQueue(queue: string): Promise<void> {

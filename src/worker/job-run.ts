@@ -25,7 +25,7 @@ export class JobRun {
   /** The lease is no longer ours (lost, or released at shutdown): nothing more is written for this run. */
   discarded = false;
   durationMs = 0;
-  /** Local time (ms since epoch) by which the lease has certainly expired unless extended again. */
+  /** performance.now() by which the lease has certainly expired unless extended again. */
   leaseUntil = 0;
   timer: NodeJS.Timeout | undefined;
   /** Called when the run is aborted (set while its handler runs). */

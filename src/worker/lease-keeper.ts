@@ -7,8 +7,9 @@
  * and cancelled runs.
  *
  * A lease expires at most `leaseMs` after the reply that set it (the store's clock starts it no later
- * than that). Each tick first hands the worker the local time, before any store call, so a worker cut
+ * than that). Each tick first lets the worker check its runs, before any store call, so a worker cut
  * off from the store gives up a run once its lease has certainly expired, even while calls hang or fail.
+ * Local times here are performance.now(): a monotonic clock, which a wall-clock step does not move.
  */
 import type { LeaseRef, LeaseStatus, Store } from '../core/store.js';
 
@@ -20,10 +21,10 @@ export interface LeaseKeeperHooks {
   /** Leases of the runs this worker still answers for. */
   leases(): LeaseRef[];
   onStatus(status: LeaseStatus): void;
-  /** `leases` were extended by a reply that arrived at `at` (ms since epoch). */
+  /** `leases` were extended by a reply that arrived at `at` (performance.now(), a monotonic clock). */
   onExtended(leases: LeaseRef[], at: number): void;
-  /** Called every tick with the local time, whether or not the store answers. */
-  onTick(now: number): void;
+  /** Called every tick, whether or not the store answers. */
+  onTick(): void;
   onError(error: unknown, during: string): void;
 }
 
@@ -37,7 +38,7 @@ export class LeaseKeeper {
 
   start(): void {
     this.running = true;
-    this.lastExtend = Date.now();
+    this.lastExtend = performance.now();
     this.schedule();
   }
 
@@ -51,7 +52,7 @@ export class LeaseKeeper {
     if (!this.running) return;
     this.timer = setTimeout(
       () => {
-        this.hooks.onTick(Date.now());
+        this.hooks.onTick();
         // One store call at a time: a tick whose call is still out is not doubled.
         this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
         this.schedule();
@@ -69,7 +70,7 @@ export class LeaseKeeper {
     // tick plus the call's own time (which, at the largest heartbeat allowed, half the lease, could let a
     // lease lapse between two healthy extensions).
     const interval = Math.min(this.hooks.checkIntervalMs, this.hooks.heartbeatMs);
-    const sentAt = Date.now();
+    const sentAt = performance.now();
     const extend = sentAt - this.lastExtend >= this.hooks.heartbeatMs - interval;
     try {
       const status = extend
@@ -80,7 +81,7 @@ export class LeaseKeeper {
         const lost = new Set(status.lost.map((l) => l.token));
         this.hooks.onExtended(
           leases.filter((l) => !lost.has(l.token)),
-          Date.now(),
+          performance.now(),
         );
       }
       if (status.lost.length || status.cancelRequested.length) this.hooks.onStatus(status);

@@ -161,9 +161,10 @@ export class Worker {
     try {
       store = await this.host.store();
     } catch (e) {
-      // Nothing started: the worker ends here, so stop() and the client's close() return at once.
+      // Nothing started: the worker ends here, so stop() and the client's close() return at once (a
+      // stop() already waiting for the start sees the state and returns too).
       this.state = 'stopped';
-      this.stopped = Promise.resolve();
+      this.stopped ??= Promise.resolve();
       this.host.forgetWorker(this);
       throw e;
     }
@@ -231,7 +232,9 @@ export class Worker {
           if (run) run.leaseUntil = at + this.leaseMs;
         }
       },
-      onTick: (now) => this.expireLeases(now),
+      // After this turn's I/O: an extension whose reply arrived while the event loop was busy is
+      // applied first (timers run before I/O callbacks), so it does not count as missing.
+      onTick: () => setImmediate(() => this.expireLeases(performance.now())),
       onError,
     });
     this.rescuer = new Periodic(this.rescueIntervalMs, () => this.rescue());
@@ -286,6 +289,7 @@ export class Worker {
 
   private async shutdown(graceMs: number): Promise<void> {
     while (this.state === 'starting') await new Promise((r) => setTimeout(r, 5));
+    if (this.state === 'stopped') return; // its start() failed: nothing to stop
     this.state = 'stopping';
     // A claim already on its way lands first: its jobs are then handed straight back (see run()).
     await this.producer!.stop();
@@ -339,7 +343,7 @@ export class Worker {
     }
     const run = new JobRun(job);
     // The claim's reply is here, so the store started the lease no later than now.
-    run.leaseUntil = Date.now() + this.leaseMs;
+    run.leaseUntil = performance.now() + this.leaseMs;
     this.runs.set(job.id, run);
     if (this.state !== 'running') {
       this.giveBack(run); // claimed while stopping: hand it straight back
@@ -599,8 +603,13 @@ export class Worker {
         for (const jobId of ids) if (this.wants('job:rescue')) this.emit('job:rescue', { jobId, state });
         // Read back while events are published, so streams filtered by queue, task or tenant see them.
         if (this.publisher.active && ids.length) {
-          for (const job of await this.store!.jobGet({ ids }))
-            this.publisher.publish(jobEvent('job:rescue', job, { state }));
+          await this.store!.jobGet({ ids }).then(
+            (jobs) => {
+              for (const job of jobs) this.publisher.publish(jobEvent('job:rescue', job, { state }));
+            },
+            (e: unknown) =>
+              this.emit('worker:error', { workerId: this.id, error: e, during: 'event publishing' }),
+          );
         }
       }
     } catch (e) {

@@ -48,6 +48,13 @@ describe('worker faults', () => {
       sleep(2000).then(() => 'hung'),
     ]);
     expect(ended).toBe('ended');
+    // The same with stop() and close() called while start() is still failing.
+    const again = createFila({ store: 'postgres://postgres@127.0.0.1:1/test' });
+    const second = again.worker({ tasks: [defineTask({ name: 'noop', handler: () => null })] });
+    const starting = second.start();
+    const stopping = Promise.all([second.stop(), again.close()]);
+    await expect(starting).rejects.toThrow(StoreUnavailableError);
+    await expect(stopping).resolves.toBeDefined();
   });
 
   it('an outcome the store refuses every time holds back no other, and its lease is left to expire', async () => {

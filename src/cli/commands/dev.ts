@@ -67,10 +67,27 @@ Opens the store (default: .fila/fila.db, created if missing), starts a worker fo
         process.stderr.write(`fila dev: API ${during}: ${(error as Error)?.message ?? String(error)}\n`),
     });
     const address = await listenNear(api, int(values, 'port', 0, 65_535) ?? 4000);
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    // Ctrl-C is handled from here on, before the session's token exists, so no signal can end the
+    // process between making the token and revoking it.
+    let stopping = false;
+    let finish!: () => void;
+    const stopped = new Promise<void>((resolve) => (finish = resolve));
+    const onSignal = () => {
+      if (stopping) {
+        out('stopping now');
+        void worker.stop({ grace: 0 });
+        return;
+      }
+      stopping = true;
+      out(`\nstopping: waiting for ${worker.activeCount} running job(s) (Ctrl-C again to stop now)`);
+      void worker.stop().then(finish);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     // The session's token lives as long as the session: it is revoked on the way out.
     const store = await fila.store();
     const { record, token } = await createToken(store, { role: 'admin', name: 'fila dev session' });
-    const out = (line: string) => process.stdout.write(`${line}\n`);
     try {
       const base = `http://127.0.0.1:${address.port}`;
       out(`fila dev on ${ctx.storeUrl}`);
@@ -88,23 +105,15 @@ Opens the store (default: .fila/fila.db, created if missing), starts a worker fo
         out('  waiting for jobs; press Ctrl-C to stop\n');
       }
 
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const onSignal = () => {
-          if (stopping) {
-            out('stopping now');
-            void worker.stop({ grace: 0 });
-            return;
-          }
-          stopping = true;
-          out(`\nstopping: waiting for ${worker.activeCount} running job(s) (Ctrl-C again to stop now)`);
-          void worker.stop().then(resolve);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+      await stopped;
     } finally {
-      await store.tokenRevoke({ id: record.id });
+      await store
+        .tokenRevoke({ id: record.id })
+        .catch((e: unknown) =>
+          process.stderr.write(
+            `fila dev: could not revoke the session's token ${record.id} (fila tokens revoke ${record.id}): ${(e as Error)?.message ?? String(e)}\n`,
+          ),
+        );
     }
     const counts: Record<string, number> = {};
     for (const q of await fila.listQueues()) {
