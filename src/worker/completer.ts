@@ -21,6 +21,8 @@ export interface CompleterHooks {
   onDone(entry: PendingOutcome, state: string, runAt: number): void;
   /** Called for each run whose lease turned out to be lost. */
   onLost(entry: PendingOutcome): void;
+  /** Like onLost, for an outcome an earlier write of which may have landed (see `ambiguous`). */
+  onMaybeLost(entry: PendingOutcome): void;
   /** Called for an outcome the store refused MAX_REFUSALS times on its own. */
   onUnwritable(entry: PendingOutcome, error: unknown): void;
   /** Called after every flush (successful or not). */
@@ -39,6 +41,11 @@ export type PendingOutcome = (
 ) & {
   /** Times the store refused this outcome: from the first, it is written on its own. */
   refusals?: number;
+  /**
+   * A write of it failed with the store unreachable: that write may have landed (its reply lost), so a
+   * later "lease lost" for it may be its own earlier success (`onMaybeLost` tells them apart).
+   */
+  ambiguous?: boolean;
 };
 
 const MAX_REFUSALS = 3;
@@ -108,7 +115,7 @@ export class Completer {
       }
       for (const lost of result.lost) {
         const entry = byToken.get(lost.token);
-        if (entry) this.hooks.onLost(entry);
+        if (entry) (entry.ambiguous ? this.hooks.onMaybeLost : this.hooks.onLost).call(this.hooks, entry);
       }
     };
     const write = async (
@@ -143,6 +150,7 @@ export class Completer {
     const refused = (entries: PendingOutcome[], error: unknown, during: string) => {
       this.hooks.onError(error, during);
       if (error instanceof StoreUnavailableError) {
+        for (const entry of entries) entry.ambiguous = true;
         failed.push(...entries);
         return;
       }

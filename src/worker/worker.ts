@@ -196,6 +196,7 @@ export class Worker {
       onDone: (entry, state, runAt) => this.onWritten(entry, state as JobState, runAt),
       onLost: (entry) => this.onLost(entry.run),
       onUnwritable: (entry, error) => this.onUnwritable(entry, error),
+      onMaybeLost: (entry) => void this.onMaybeLost(entry),
       onFlushed: () => this.producer?.slotFreed(),
       takeClaim: () => this.producer?.takeClaim() ?? null,
       claimed: (limit, result, error) => this.producer?.claimed(limit, result, error),
@@ -493,6 +494,35 @@ export class Worker {
     run.abort(new LeaseLostError(run.job.id));
     this.forget(run);
     if (this.wants('job:lease-lost')) this.emit('job:lease-lost', { job: run.job });
+  }
+
+  /**
+   * The store says this run's lease is gone, but an earlier write of its outcome failed in a way that may
+   * have hidden its success (the reply lost with the connection). If the job ended as that outcome would
+   * have left it, by this worker, in this attempt, it was that write: report it done, not lost.
+   */
+  private async onMaybeLost(entry: PendingOutcome): Promise<void> {
+    const run = entry.run;
+    const expected: Record<PendingOutcome['kind'], JobState[]> = {
+      complete: ['completed', 'cancelled'],
+      fail: ['failed', 'retrying', 'cancelled'],
+      release: ['queued', 'scheduled', 'cancelled'],
+    };
+    try {
+      const [job] = await this.store!.jobGet({ ids: [run.job.id] });
+      if (
+        job &&
+        job.workerId === this.id &&
+        job.attempt === run.job.attempt &&
+        expected[entry.kind].includes(job.state)
+      ) {
+        this.onWritten(entry, job.state, job.runAt.getTime());
+        return;
+      }
+    } catch (e) {
+      this.emit('worker:error', { workerId: this.id, error: e, during: 'outcome check' });
+    }
+    this.onLost(run);
   }
 
   /**

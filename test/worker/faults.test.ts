@@ -176,4 +176,32 @@ describe('worker faults', () => {
     expect(worker.activeCount).toBe(0);
     await worker.stop({ grace: 0 });
   });
+
+  it('a completion whose reply was lost, written again, is reported complete, not lost', async () => {
+    const store = new SqliteStore({ path });
+    let dropReply = true;
+    const flaky = withOverrides(store, {
+      jobCompleteMany: async (params) => {
+        const result = await store.jobCompleteMany(params);
+        if (dropReply && result.done.length) {
+          dropReply = false; // the write landed; its reply is lost with the connection
+          throw new StoreUnavailableError('connection lost (test)');
+        }
+        return result;
+      },
+    });
+    const fila = client({ store: flaky });
+    const task = defineTask({ name: 'quick', handler: () => 'ok' });
+    const completed: string[] = [];
+    const lost: string[] = [];
+    const worker = fila.worker({ tasks: [task], concurrency: 1, prefetch: 0, handleSignals: false });
+    worker.on('job:complete', (e) => void completed.push(e.job.id));
+    worker.on('job:lease-lost', (e) => void lost.push(e.job.id));
+    await worker.start();
+    const job = await fila.enqueue(task, null);
+    await waitFor(() => completed.length + lost.length > 0, 'the outcome to be settled');
+    expect({ completed, lost }).toEqual({ completed: [job.id], lost: [] });
+    expect((await fila.getJob(job.id))!.state).toBe('completed');
+    await worker.stop({ grace: 0 });
+  });
 });
