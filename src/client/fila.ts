@@ -87,6 +87,8 @@ export class Fila {
   private readonly workers = new Set<Worker>();
   private closed = false;
   private closing: Promise<void> | undefined;
+  /** Events being read back for publishing (see publishJobs). */
+  private readonly publishing = new Set<Promise<unknown>>();
 
   constructor(options: FilaOptions) {
     if (!isPlainObject(options))
@@ -397,14 +399,18 @@ export class Fila {
    */
   private publishJobs(type: EventType, ids: string[]): void {
     if (!this.publisher.active || ids.length === 0) return;
-    void (async () => {
+    const publishing = (async () => {
       const store = await this.store();
       for (let i = 0; i < ids.length; i += 1000)
         for (const job of await store.jobGet({ ids: ids.slice(i, i + 1000) }))
           this.publisher.publish(jobEvent(type, job, null));
-    })().catch((error: unknown) =>
-      this.events.emit('worker:error', { workerId: '', error, during: `event publishing (${type})` }),
-    );
+    })()
+      .catch((error: unknown) =>
+        this.events.emit('worker:error', { workerId: '', error, during: `event publishing (${type})` }),
+      )
+      .finally(() => this.publishing.delete(publishing));
+    // close() waits for it: a short-lived process (the CLI) would otherwise end before its events.
+    this.publishing.add(publishing);
   }
 
   async pauseQueue(queue: string): Promise<void> {
@@ -485,6 +491,7 @@ export class Fila {
     this.closed = true;
     this.closing = (async () => {
       await Promise.all([...this.workers].map((w) => w.stop(options)));
+      await Promise.all(this.publishing);
       await this.publisher.close();
       if (this.ownsStore) {
         const store = await this.storeReady.catch(() => undefined);

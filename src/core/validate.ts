@@ -85,13 +85,24 @@ export function checkKnownKeys(options: object, allowed: readonly string[], what
   }
 }
 
-/** Parses a date given as a Date, an ISO string or milliseconds since the epoch. */
+/** An ISO 8601 date, or date and time (with seconds and fraction optional, and an optional offset). */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * Parses a date given as a Date, an ISO 8601 string, or milliseconds since the epoch (a number, or a
+ * string of digits as a command line or query string gives it). Anything else is refused, not left to
+ * Date.parse, which reads "45" as the year 2045.
+ */
 export function checkDate(value: unknown, what: string): number {
   const ms =
     value instanceof Date
       ? value.getTime()
       : typeof value === 'string'
-        ? Date.parse(value)
+        ? /^\d{1,16}$/.test(value)
+          ? Number(value)
+          : ISO_8601.test(value.trim())
+            ? Date.parse(value.trim())
+            : NaN
         : typeof value === 'number'
           ? value
           : NaN;

@@ -82,4 +82,14 @@ describe('enqueue', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     expect((await fila.getJob(job.id))!.state).toBe('queued');
   });
+
+  it('runAt takes a Date, epoch ms (a number or digits) or an ISO 8601 string, and nothing looser', async () => {
+    const at = Date.UTC(2030, 0, 2, 3, 4, 5);
+    for (const runAt of [new Date(at), at, String(at), '2030-01-02T03:04:05Z', '2030-01-02T04:04:05+01:00']) {
+      expect((await fila.enqueue('noop', {}, { runAt })).runAt.getTime()).toBe(at);
+    }
+    for (const runAt of ['in 5 minutes', 'tomorrow', '2030-13-45', 'Jan 2 2030', '1e12']) {
+      await expect(fila.enqueue('noop', {}, { runAt }), runAt).rejects.toThrow(/runAt: expected a Date/);
+    }
+  });
 });

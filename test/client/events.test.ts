@@ -62,4 +62,14 @@ describe('published events', () => {
     expect(rescued!.data).toEqual({ state: 'queued' });
     await worker.stop({ grace: 0 });
   });
+
+  it('close() waits until the events of a bulk operation are published', async () => {
+    const other = createFila({ store: `sqlite://${join(dir, 'fila.db')}` });
+    other.publisher.setWanted(true);
+    await other.enqueue('sync', {}, { delay: '1h' });
+    await other.enqueue('sync', {}, { delay: '1h' });
+    await other.cancelMany({ task: 'sync' });
+    await other.close(); // at once, as a CLI command does
+    expect(await events('job:cancel')).toHaveLength(2);
+  });
 });
