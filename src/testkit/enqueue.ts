@@ -171,6 +171,25 @@ export function enqueueTests(test: ConformanceTest): void {
       expect(again).toMatchObject({ state: 'active', payload: { v: 1 } });
     });
 
+    test('dedup replace leaves a job that has already run alone, even once it is queued again', async (s) => {
+      const fila = s.client();
+      const first = await fila.enqueue('noop', { v: 1 }, { key: 'k', maxAttempts: 3 });
+      const store = await fila.store();
+      const claim = await store.jobClaim({ queues: ['default'], limit: 1, leaseMs: 30_000, workerId: 't' });
+      const [job] = claim.jobs;
+      await store.jobFailMany({
+        jobs: [
+          { id: job!.id, token: job!.token, error: { name: 'Error', message: 'boom' }, retryDelayMs: 0 },
+        ],
+      });
+      // Its retry is due: a claim or a sweep makes it queued, waiting like a fresh job.
+      await store.jobPromoteDue({ exceptQueues: [], limit: 100 });
+      const again = await fila.enqueue('noop', { v: 2 }, { key: 'k', dedup: 'replace' });
+      expect(again.id).toBe(first.id);
+      // Replaced, it would keep the spent attempt and the old error under a new payload.
+      expect(await fila.getJob(first.id)).toMatchObject({ payload: { v: 1 }, attempt: 1 });
+    });
+
     test('dedup reject throws DuplicateJobError and a batch with a duplicate inserts nothing', async (s) => {
       const fila = s.client();
       const first = await fila.enqueue('noop', {}, { key: 'once' });

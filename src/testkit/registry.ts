@@ -82,6 +82,17 @@ export function registryTests(test: ConformanceTest): void {
       ]);
     });
 
+    test("events appended after everything was pruned still come after a reader's cursor", async (s) => {
+      const store = await s.client().store();
+      await store.eventAppend({ events: [event(1), event(2)] });
+      const head = await store.eventHead();
+      await sleep(5);
+      await store.eventPrune({ olderThanMs: 0 }); // an idle hour: every event is old
+      await store.eventAppend({ events: [event(3)] });
+      const next = await store.eventRead({ after: head, limit: 10 });
+      expect(next.events.map((e) => e.jobId)).toEqual(['job-3']);
+    });
+
     test('tokens are stored by hash, listed without it, and revocable', async (s) => {
       const store = await s.client().store();
       const created = await store.tokenCreate({

@@ -247,5 +247,28 @@ describe.skipIf(skip)('redis store under faults', () => {
         await fila.close();
       }
     }, 240_000);
+
+    it('a frozen server (SIGSTOP) fails commands after commandTimeoutMs, and the store carries on after', async () => {
+      const url = `${server.url}?prefix=fila-frozen&commandTimeoutMs=1000`;
+      const fila = createFila({ store: url });
+      const admin = new Redis(server.url);
+      const pid = Number(/process_id:(\d+)/.exec(await admin.info('server'))![1]);
+      try {
+        const store = await fila.store();
+        const job = await fila.enqueue('noop', {});
+        // The socket stays open and the kernel keeps accepting bytes: only a timeout can notice.
+        process.kill(pid, 'SIGSTOP');
+        const started = Date.now();
+        const error = await store.jobGet({ ids: [job.id] }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect(Date.now() - started).toBeLessThan(3000);
+        process.kill(pid, 'SIGCONT');
+        expect((await store.jobGet({ ids: [job.id] })).map((j) => j.id)).toEqual([job.id]);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+        admin.disconnect();
+        await fila.close();
+      }
+    }, 30_000);
   });
 });

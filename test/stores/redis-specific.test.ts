@@ -44,12 +44,62 @@ describe('redis store URLs', () => {
     expect(() => parseRedisUrl('redis://h/jobs')).toThrow(/database number/);
   });
 
+  it('refuses a repeated parameter and takes commandTimeoutMs', () => {
+    expect(() => parseRedisUrl('redis://h/0?prefix=a&prefix=b')).toThrow(/parameter prefix given twice/);
+    expect(parseRedisUrl('redis://h/0?commandTimeoutMs=2500')).toMatchObject({ commandTimeoutMs: 2500 });
+    expect(() => parseRedisUrl('redis://h/0?commandTimeoutMs=soon')).toThrow(/commandTimeoutMs=soon/);
+  });
+
   it('fails fast with StoreUnavailableError when no server listens', async () => {
     const started = Date.now();
     const error = await Promise.resolve(openStore('redis://127.0.0.1:26399/0')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as Error).message).toMatch(/Redis is unavailable/);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe.skipIf(skip)('redis store databases and counters', () => {
+  it('a database the server refuses fails at open and at drop, and never touches database 0', async () => {
+    const prefix = `fila-test-${randomBytes(6).toString('hex')}`;
+    const admin = new Redis(REDIS_URL);
+    try {
+      await admin.set(`{${prefix}}:keep`, '1'); // another namespace of that name, on database 0
+      const url = `${REDIS_URL.replace(/\/\d*$/, '')}/42?prefix=${prefix}`; // the server has 16
+      await expect(openStore(url)).rejects.toThrow(/database 42: the server refused it/);
+      await expect(dropStore(url)).rejects.toThrow(ValidationError);
+      expect(await admin.get(`{${prefix}}:keep`)).toBe('1');
+    } finally {
+      await admin.del(`{${prefix}}:keep`);
+      admin.disconnect();
+    }
+  });
+
+  it("counts that fall back to zero are deleted, so a tenant's jobs leave nothing once cleaned", async () => {
+    const url = fresh();
+    const fila = createFila({ store: url });
+    const admin = new Redis(REDIS_URL);
+    try {
+      const store = await fila.store();
+      const prefix = parseRedisUrl(url).prefix;
+      const baseline = await admin.hlen(`{${prefix}}:cnt`);
+      for (let t = 0; t < 20; t++) await fila.enqueue('noop', {}, { tenant: `customer-${t}` });
+      expect(await admin.hlen(`{${prefix}}:cnt`)).toBeGreaterThan(baseline + 20);
+      const { jobs } = await store.jobClaim({
+        queues: ['default'],
+        limit: 100,
+        leaseMs: 30_000,
+        workerId: 'w',
+      });
+      await store.jobCompleteMany({ jobs: jobs.map((j) => ({ id: j.id, token: j.token, result: null })) });
+      await fila.clean({ state: 'completed', olderThan: 0 });
+      expect(await admin.hlen(`{${prefix}}:cnt`)).toBeLessThanOrEqual(Math.max(baseline, 0));
+      expect((await fila.listQueues())[0]!.counts).toMatchObject({ queued: 0, completed: 0 });
+    } finally {
+      admin.disconnect();
+      await fila.close();
+      await dropStore(url);
+    }
   });
 });
 

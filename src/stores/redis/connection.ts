@@ -3,8 +3,19 @@
  * ioredis discovers the others and follows MOVED and ASK redirections). Every connection is configured
  * to fail fast while the server is away: a command waits through two reconnection attempts at most
  * (about a second), then fails, and the store reports StoreUnavailableError; it never waits forever.
+ *
+ * - A command with no reply after COMMAND_TIMEOUT_MS fails (a frozen server, a partition that drops
+ *   packets without closing the socket); TCP keep-alive notices a dead peer on idle connections.
+ * - A command in flight when the connection drops is not sent again on reconnecting (ioredis's default):
+ *   it may have run, and a script run twice (a completion, a claim) would answer for its second run. It
+ *   fails instead (after COMMAND_TIMEOUT_MS), and callers treat that failure as "may have happened".
+ * - A READONLY reply (a failover left this connection on a replica) reconnects, so a name that now
+ *   points at the new primary is resolved again; the refused command was not run and is sent again.
+ * - A Cluster's commands fail at once while the cluster is not ready, rather than waiting in its own
+ *   queue, which only ends when the client is closed; opening a store waits for it to become ready.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { StoreUnavailableError, ValidationError } from '../../core/errors.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -14,9 +25,15 @@ export interface RedisTarget {
   cluster: boolean;
   /** Reconnection attempts a command waits through before failing. Default 2. */
   maxRetriesPerRequest?: number;
+  /** How long a command may go unanswered before it fails. Default COMMAND_TIMEOUT_MS. */
+  commandTimeoutMs?: number;
 }
 
 const reconnectDelay = (times: number) => Math.min(100 * times, 1000);
+
+export const COMMAND_TIMEOUT_MS = 10_000;
+
+const reconnectOnError = (error: Error) => (/^READONLY/.test(error.message) ? 2 : false);
 
 /**
  * A new connection. `subscriber` connections wait out an outage instead of failing their SUBSCRIBE.
@@ -30,22 +47,35 @@ const reconnectDelay = (times: number) => Math.min(100 * times, 1000);
  */
 export function connect(target: RedisTarget, role: 'commands' | 'subscriber' | 'admin'): RedisClient {
   const retries = role === 'subscriber' ? null : role === 'admin' ? 2 : (target.maxRetriesPerRequest ?? 2);
+  // A subscriber sends only SUBSCRIBE, which waits out an outage; the others fail fast.
+  const failFast: RedisOptions =
+    role === 'subscriber'
+      ? { keepAlive: 10_000 }
+      : {
+          keepAlive: 10_000,
+          commandTimeout: target.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,
+          autoResendUnfulfilledCommands: false,
+          reconnectOnError,
+        };
   const options: RedisOptions = {
     maxRetriesPerRequest: retries,
     connectTimeout: 5000,
     enableAutoPipelining: false,
     lazyConnect: role === 'admin',
+    ...failFast,
   };
   let client: RedisClient;
   if (target.cluster) {
     const u = new URL(target.url);
     client = new Cluster([{ host: u.hostname, port: Number(u.port || 6379) }], {
       enableAutoPipelining: role === 'commands',
+      enableOfflineQueue: role === 'subscriber',
       lazyConnect: role === 'admin',
       clusterRetryStrategy: reconnectDelay,
       redisOptions: {
         maxRetriesPerRequest: retries,
         connectTimeout: 5000,
+        ...failFast,
         ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
         ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
         ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
@@ -58,6 +88,41 @@ export function connect(target: RedisTarget, role: 'commands' | 'subscriber' | '
     // Reconnection is automatic; each command reports an outage to its caller.
   });
   return client;
+}
+
+/**
+ * Waits until a Cluster client is ready (its slots known), or fails with StoreUnavailableError after
+ * `timeoutMs`; a standalone client needs no wait (its commands queue until connected). Then, for a
+ * standalone server on a database other than 0, checks the server accepts it: ioredis selects it on
+ * connecting but only reports a refusal as an event, and its commands would then run on database 0.
+ */
+export async function ready(client: RedisClient, database: number, timeoutMs = 10_000): Promise<void> {
+  if (client instanceof Cluster) {
+    if (client.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.off('ready', onReady);
+        reject(new StoreUnavailableError(`Redis Cluster is unavailable: not ready after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      client.once('ready', onReady);
+    });
+    return;
+  }
+  if (database === 0) return;
+  try {
+    await client.select(database);
+  } catch (e) {
+    if (e instanceof Error && e.name === 'ReplyError') {
+      throw new ValidationError(`store URL: database ${database}: the server refused it (${e.message})`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
 }
 
 /** Every key matching `pattern`, on every primary of a Cluster or on the one server. */

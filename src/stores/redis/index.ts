@@ -3,7 +3,7 @@
  */
 import type { Store } from '../../core/store.js';
 import type { OpenStoreOptions } from '../open.js';
-import { connect, scanKeys } from './connection.js';
+import { connect, ready, scanKeys } from './connection.js';
 import { KeyLayout, parseRedisUrl } from './keys.js';
 import { mapRedisError } from './scripts.js';
 import { RedisStore } from './store.js';
@@ -11,17 +11,26 @@ import { RedisStore } from './store.js';
 export { RedisStore, type RedisStoreOptions } from './store.js';
 
 export async function openRedisStore(url: string, options: OpenStoreOptions): Promise<Store> {
-  const { connection, prefix, cluster } = parseRedisUrl(url);
-  const store = new RedisStore({ url: connection, prefix, cluster });
-  if (options.migrate !== false) {
-    try {
-      await store.migrate();
-    } catch (e) {
-      await store.close();
-      throw e;
-    }
+  const { connection, prefix, cluster, commandTimeoutMs } = parseRedisUrl(url);
+  const store = new RedisStore({
+    url: connection,
+    prefix,
+    cluster,
+    ...(commandTimeoutMs ? { commandTimeoutMs } : {}),
+  });
+  try {
+    await store.ready(database(connection));
+    if (options.migrate !== false) await store.migrate();
+  } catch (e) {
+    await store.close();
+    throw mapRedisError(e, 'open');
   }
   return store;
+}
+
+/** The database number of a redis:// URL (0 when it names none). */
+function database(connection: string): number {
+  return Number(new URL(connection).pathname.slice(1) || 0);
 }
 
 /**
@@ -34,6 +43,8 @@ export async function dropRedisNamespace(url: string): Promise<void> {
   const redis = connect({ url: connection, cluster }, 'admin');
   try {
     await redis.connect();
+    // On a database the server refuses, ioredis would scan database 0: another namespace's keys.
+    await ready(redis, database(connection));
     for await (const keys of scanKeys(redis, layout.pattern)) await redis.unlink(...keys);
   } catch (e) {
     throw mapRedisError(e, 'drop namespace');

@@ -100,6 +100,8 @@ export interface RedisUrl {
   prefix: string;
   /** `cluster=true`: the URL names one node of a Redis Cluster. */
   cluster: boolean;
+  /** `commandTimeoutMs=N`: how long a command may go unanswered (default 10 s). */
+  commandTimeoutMs?: number;
 }
 
 /** Splits `redis://…?prefix=name` into the connection URL and Fila's options. */
@@ -115,12 +117,17 @@ export function parseRedisUrl(url: string): RedisUrl {
   }
   let prefix = 'fila';
   let cluster = false;
+  let commandTimeoutMs: number | undefined;
+  const seen = new Set<string>();
   for (const [key, value] of parsed.searchParams) {
+    if (seen.has(key)) throw new ValidationError(`store URL: parameter ${key} given twice`);
+    seen.add(key);
     if (key === 'prefix') prefix = value;
     else if (key === 'cluster' && (value === 'true' || value === 'false')) cluster = value === 'true';
+    else if (key === 'commandTimeoutMs' && /^\d{3,7}$/.test(value)) commandTimeoutMs = Number(value);
     else
       throw new ValidationError(
-        `store URL: unknown or invalid parameter ${key}=${value.slice(0, 40)} (accepted: prefix=NAME, cluster=true|false)`,
+        `store URL: unknown or invalid parameter ${key}=${value.slice(0, 40)} (accepted: prefix=NAME, cluster=true|false, commandTimeoutMs=100..9999999)`,
       );
   }
   new KeyLayout(prefix); // validates
@@ -133,5 +140,10 @@ export function parseRedisUrl(url: string): RedisUrl {
     throw new ValidationError(`store URL: a Redis Cluster has database 0 only, got ${parsed.pathname}`);
   }
   parsed.search = '';
-  return { connection: parsed.toString(), prefix, cluster };
+  return {
+    connection: parsed.toString(),
+    prefix,
+    cluster,
+    ...(commandTimeoutMs ? { commandTimeoutMs } : {}),
+  };
 }

@@ -49,7 +49,7 @@ import type {
   TokenRecord,
   WorkerInfo,
 } from '../../core/store.js';
-import { connect, type RedisClient } from './connection.js';
+import { connect, ready, type RedisClient } from './connection.js';
 import { KeyLayout } from './keys.js';
 import { Reads } from './reads.js';
 import {
@@ -76,6 +76,8 @@ export interface RedisStoreOptions {
    * while the server is down. Default 2 (about a second at most).
    */
   maxRetriesPerRequest?: number;
+  /** How long a command may go unanswered before it fails with StoreUnavailableError. Default 10 s. */
+  commandTimeoutMs?: number;
 }
 
 const LAYOUT_VERSION = 3;
@@ -125,6 +127,7 @@ export class RedisStore implements Store {
     const target = {
       url: options.url,
       cluster: options.cluster ?? false,
+      ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
       ...(options.maxRetriesPerRequest === undefined
         ? {}
         : { maxRetriesPerRequest: options.maxRetriesPerRequest }),
@@ -156,6 +159,11 @@ export class RedisStore implements Store {
     this.subscriber.close();
     if (this.redis.status === 'end') return;
     await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  /** Waits for the connection to be usable on `database` (see connection.ts `ready`). */
+  ready(database: number): Promise<void> {
+    return ready(this.redis, database);
   }
 
   migrations(): readonly Migration[] {

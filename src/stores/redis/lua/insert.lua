@@ -60,7 +60,9 @@ for i = 1, n do
     out[i] = {'inserted', id, stored[F_STATE], stored[F_RUN], stored[F_CREATED]}
   elseif existing then
     local f = loadJob(existing)
-    if field(i, 8) == 'replace' and (f[F_STATE] == 'queued' or f[F_STATE] == 'scheduled') then
+    -- Only while it has not started: a job that ran and waits again keeps its attempts and errors.
+    if field(i, 8) == 'replace' and (f[F_STATE] == 'queued' or f[F_STATE] == 'scheduled')
+      and f[F_STARTED] == '' then
       leave(existing, f)
       f[F_STATE] = state
       f[F_RUN] = num(runAt)

@@ -188,7 +188,10 @@ end
 local function done(reply)
   flushIndexes()
   for _, field in ipairs(deltaOrder) do
-    if deltas[field] ~= 0 then redis.call('HINCRBY', gk('cnt'), field, deltas[field]) end
+    -- A count back at zero is deleted: tenants and queues that come and go leave no fields behind.
+    if deltas[field] ~= 0 and redis.call('HINCRBY', gk('cnt'), field, deltas[field]) == 0 then
+      redis.call('HDEL', gk('cnt'), field)
+    end
   end
   deltas, deltaOrder = {}, {}
   return reply
