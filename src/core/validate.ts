@@ -33,6 +33,9 @@ export function checkKey(value: unknown, what = 'key'): string {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value))
     throw new ValidationError(`${what}: must not contain control characters`);
+  // A lone surrogate cannot be stored as UTF-8: two different keys would become the same one.
+  if (/\p{Surrogate}/u.test(value))
+    throw new ValidationError(`${what}: must be well-formed Unicode, without a lone surrogate`);
   return value;
 }
 

@@ -22,7 +22,15 @@ export const DEFAULT_STORE_URL = 'sqlite://.fila/fila.db';
 export function parseSqliteUrl(url: string): SqliteStoreOptions {
   const rest = url.slice('sqlite://'.length);
   const q = rest.indexOf('?');
-  const path = decodeURIComponent(q >= 0 ? rest.slice(0, q) : rest);
+  let path: string;
+  try {
+    path = decodeURIComponent(q >= 0 ? rest.slice(0, q) : rest);
+  } catch (e) {
+    throw new ValidationError(
+      `store URL ${JSON.stringify(url)}: the path has a malformed %-escape (write % as %25)`,
+      { cause: e },
+    );
+  }
   if (!path)
     throw new ValidationError(
       `store URL ${JSON.stringify(url)}: missing the database file path (sqlite://path/to/file.db)`,

@@ -92,4 +92,9 @@ describe('enqueue', () => {
       await expect(fila.enqueue('noop', {}, { runAt }), runAt).rejects.toThrow(/runAt: expected a Date/);
     }
   });
+
+  it('refuses a dedup key with a lone surrogate, which storage would merge with others', async () => {
+    await expect(fila.enqueue('noop', {}, { key: 'k\uD800' })).rejects.toThrow(/well-formed Unicode/);
+    expect((await fila.enqueue('noop', {}, { key: 'k\u{1F600}' })).key).toBe('k\u{1F600}');
+  });
 });

@@ -199,6 +199,8 @@ describe('SQLite store', () => {
     });
     expect(() => parseSqliteUrl('sqlite://')).toThrow(/missing the database file path/);
     expect(() => parseSqliteUrl('sqlite://x.db?cache=big')).toThrow(/unknown or invalid parameter cache=big/);
+    expect(() => parseSqliteUrl('sqlite://data/100%.db')).toThrow(/malformed %-escape/);
+    expect(parseSqliteUrl('sqlite://data/100%25.db')).toEqual({ path: 'data/100%.db' });
     expect(() => createFila({ store: 'mysql://localhost/db' })).toThrow(/unsupported scheme "mysql"/);
     expect(() => createFila({ store: 'postgres://user:secret@host/db' })).not.toThrow(/secret/);
   });
