@@ -44,6 +44,22 @@ describe('SQLite store', () => {
     await store.close();
   });
 
+  it('opens a current schema at once while another connection holds a write transaction', async () => {
+    await new SqliteStore({ path }).close();
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE'); // e.g. a long import in another process
+    try {
+      const started = Date.now();
+      const store = new SqliteStore({ path });
+      expect(Date.now() - started).toBeLessThan(1000); // no wait for the write lock (it was 10 s)
+      expect(await store.queueList()).toEqual([]);
+      await store.close();
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+  });
+
   it('refuses to run against a schema newer than it knows', async () => {
     await new SqliteStore({ path }).close();
     const db = new Database(path);

@@ -53,7 +53,7 @@ import { Operations } from './operations.js';
 import { Registry } from './registry.js';
 import { INSERT_CHUNK, insertJobs } from './insert.js';
 import { parseLeaseToken } from '../shared.js';
-import { MIGRATIONS, applyMigrations } from './migrate.js';
+import { MIGRATIONS, applyMigrations, isCurrent } from './migrate.js';
 import { statements as sql } from './sql.gen.js';
 import { prepared } from './statements.js';
 import { WalWatcher } from './wal-watch.js';
@@ -156,6 +156,7 @@ export class SqliteStore implements Store {
   }
 
   private migrateNow(): Migration[] {
+    if (isCurrent(this.db)) return [];
     return this.runInTransaction.immediate(() => applyMigrations(this.db)) as Migration[];
   }
 
