@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseDuration } from '../core/duration.js';
 import { FilaError } from '../core/errors.js';
+import { isJobState, JOB_STATES, type JobState } from '../core/job.js';
 
 /** Bad command-line input: printed as one line, exit code 2, nothing changed. */
 export class UsageError extends FilaError {
@@ -97,6 +98,26 @@ export function list(values: Parsed['values'], name: string): string[] | undefin
     .filter(Boolean);
   if (items.length === 0) throw new UsageError(`--${name}: expected a comma-separated list`);
   return items;
+}
+
+/**
+ * --state: one state or a comma-separated list. A command that can act on some states only passes
+ * them as `takes` (with how to name them), so a state that could never match is refused rather than
+ * matching nothing.
+ */
+export function states(
+  values: Parsed['values'],
+  name: string,
+  takes?: { states: readonly JobState[]; command: string; described: string },
+): JobState | JobState[] | undefined {
+  const items = list(values, name);
+  if (items === undefined) return undefined;
+  for (const s of items) {
+    if (!isJobState(s)) throw new UsageError(`--${name}: unknown state "${s}" (${JOB_STATES.join(', ')})`);
+    if (takes && !takes.states.includes(s))
+      throw new UsageError(`--${name}: ${takes.command} takes ${takes.described}, got "${s}"`);
+  }
+  return items.length === 1 ? (items[0] as JobState) : (items as JobState[]);
 }
 
 export function json(text: string, what: string): unknown {

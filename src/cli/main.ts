@@ -90,17 +90,42 @@ function storeFrom(argv: string[]): string {
   return process.env.FILA_STORE_URL || DEFAULT_STORE_URL;
 }
 
+/** Flags accepted before (or without) a command. */
+const TOP_LEVEL_FLAGS = new Set(['--help', '-h', '--version']);
+
+/** With no command: the version, the usage, or a one-line error naming what is wrong. */
+function withoutCommand(argv: string[]): number {
+  if (argv.includes('--version')) {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  storeFrom(argv); // a --store without its URL says so
+  const unknown = argv.find(
+    (a, i) =>
+      a.startsWith('-') &&
+      !TOP_LEVEL_FLAGS.has(a) &&
+      a !== '--store' &&
+      !a.startsWith('--store=') &&
+      argv[i - 1] !== '--store',
+  );
+  throw new UsageError(
+    unknown === undefined
+      ? 'missing the command (see fila --help)'
+      : `unknown option '${unknown}' (see fila --help)`,
+  );
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { name, rest } = splitCommand(argv);
-  if (name === undefined || name === 'help') {
-    if (name === undefined && argv.includes('--version')) {
-      process.stdout.write(`${version()}\n`);
-      return 0;
-    }
-    const topic =
-      name === 'help' ? COMMANDS.find((c) => c.name === rest.find((a) => !a.startsWith('-'))) : undefined;
+  if (name === undefined) return withoutCommand(argv);
+  if (name === 'help') {
+    const topic = COMMANDS.find((c) => c.name === rest.find((a) => !a.startsWith('-')));
     process.stdout.write(`${topic ? topic.usage : usage()}\n`);
-    return name === undefined && argv.length > 0 && !argv.includes('--help') && !argv.includes('-h') ? 2 : 0;
+    return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) throw new UsageError(`unknown command "${name}" (see fila --help)`);

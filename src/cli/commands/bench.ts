@@ -1,4 +1,5 @@
 import { runBench, SCENARIOS, type BenchResult, type Scenario } from '../../bench/bench.js';
+import { redact } from '../../stores/open.js';
 import { int, list, parse, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { printJson, table } from '../output.js';
@@ -44,7 +45,7 @@ enqueue→start latency at ~100 jobs/s across processes, and the worker's peak R
     });
     if (values.json) {
       const { samples: _samples, ...summary } = result;
-      printJson(summary);
+      printJson({ ...summary, store: redact(summary.store) });
     } else {
       process.stdout.write(`${formatResult(result)}\n`);
     }
@@ -72,5 +73,5 @@ export function formatResult(r: BenchResult): string {
       `p50 ${s.latency.p50_ms} ms  p95 ${s.latency.p95_ms} ms  p99 ${s.latency.p99_ms} ms`,
     ]);
   if (r.worker_peak_rss_mb !== null) rows.push(['worker peak RSS (c100)', `${r.worker_peak_rss_mb} MB`]);
-  return `fila bench: ${r.store}, ${fmt(r.jobs)} jobs, node ${process.version}\n${table(rows)}`;
+  return `fila bench: ${redact(r.store)}, ${fmt(r.jobs)} jobs, node ${process.version}\n${table(rows)}`;
 }

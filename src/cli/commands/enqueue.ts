@@ -3,11 +3,13 @@
  * enqueued in batches of 500; a batch holding a bad line is retried line by line, so every good line
  * is enqueued and every bad one is reported with its reason.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { EnqueueOptions } from '../../client/enqueue.js';
+import { prepareJob, type EnqueueOptions } from '../../client/enqueue.js';
 import type { Fila } from '../../client/fila.js';
-import { isUserError } from '../../core/errors.js';
+import { isUserError, PayloadValidationError } from '../../core/errors.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../../core/json.js';
+import type { AnyTask } from '../../core/task.js';
 import { duration, int, json, parse, str, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { loadTasks } from '../load-tasks.js';
@@ -57,7 +59,7 @@ Without --tasks, the job goes to --queue (or "default") and its payload is check
       { min: 1, max: 2 },
     );
     const tasksPath = str(values, 'tasks');
-    const fila = tasksPath === undefined ? ctx.client() : ctx.client({ tasks: await loadTasks(tasksPath) });
+    const tasks = tasksPath === undefined ? undefined : await loadTasks(tasksPath);
     const task = positionals[0]!;
     const options: EnqueueOptions = {};
     const queue = str(values, 'queue');
@@ -87,19 +89,63 @@ Without --tasks, the job goes to --queue (or "default") and its payload is check
       if (positionals.length > 1) throw new UsageError('enqueue: give a JSON payload or --file, not both');
       if (key !== undefined)
         throw new UsageError('enqueue: --key cannot be used with --file (every line would share it)');
-      return enqueueFile(fila, task, file, options, values.json === true);
+      await check(tasks, task, undefined, options);
+      const lines = await openFile(file);
+      try {
+        const fila = ctx.client(tasks ? { tasks } : undefined);
+        return await enqueueFile(fila, task, file, lines, options, values.json === true);
+      } finally {
+        lines.destroy();
+      }
     }
     const payload = positionals[1] === undefined ? null : json(positionals[1], 'payload');
-    const job = await fila.enqueue(task, payload, options);
+    await check(tasks, task, payload, options);
+    const job = await ctx.client(tasks ? { tasks } : undefined).enqueue(task, payload, options);
     if (values.json) printJson(jobToJSON(job));
     else process.stdout.write(`${job.id}\n`);
   },
 };
 
+/**
+ * Checks the job as the client will (task name, every option, the payload against the task's schema),
+ * before the store is opened: bad input changes nothing, not even by creating or migrating the store.
+ * For a file (`payload` undefined) only the task and the options are checked here; each line is checked
+ * when it is enqueued.
+ */
+async function check(
+  tasks: AnyTask[] | undefined,
+  task: string,
+  payload: unknown,
+  options: EnqueueOptions,
+): Promise<void> {
+  const context = {
+    tasks: new Map((tasks ?? []).map((t) => [t.name, t])),
+    strictTasks: tasks !== undefined,
+    maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  };
+  try {
+    await prepareJob(context, task, payload ?? null, options);
+  } catch (e) {
+    // A file's lines are its payloads: what the schema says of a null one does not matter.
+    if (!(payload === undefined && e instanceof PayloadValidationError)) throw e;
+  }
+}
+
+/** Opens an NDJSON file for reading, or says why it cannot be read. */
+async function openFile(path: string): Promise<ReadStream> {
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', (e) => reject(new UsageError(`--file: cannot read ${path}: ${e.message}`)));
+  });
+  return stream;
+}
+
 async function enqueueFile(
   fila: Fila,
   task: string,
   path: string,
+  stream: ReadStream,
   options: EnqueueOptions,
   asJson: boolean,
 ): Promise<number> {
@@ -126,12 +172,6 @@ async function enqueueFile(
       }
     }
   };
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const opened = new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', (e) => reject(new UsageError(`--file: cannot read ${path}: ${e.message}`)));
-  });
-  await opened;
   let lineNo = 0;
   for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
     lineNo++;

@@ -1,22 +1,8 @@
-import { isJobState, type JobState } from '../../core/job.js';
 import { JobNotFoundError } from '../../core/errors.js';
-import { int, parse, str, UsageError } from '../args.js';
+import { int, parse, states, str } from '../args.js';
 import type { Command } from '../command.js';
 import { allLogs } from '../job-logs.js';
 import { jobDetail, jobsTable, jobToJSON, printJson } from '../output.js';
-
-function states(value: string | undefined): JobState | JobState[] | undefined {
-  if (value === undefined) return undefined;
-  const list = value.split(',').map((s) => s.trim());
-  for (const s of list) {
-    if (!isJobState(s)) {
-      throw new UsageError(
-        `--state: unknown state "${s}" (scheduled, queued, active, retrying, blocked, completed, failed, cancelled)`,
-      );
-    }
-  }
-  return list.length === 1 ? (list[0] as JobState) : (list as JobState[]);
-}
 
 export const jobs: Command = {
   name: 'jobs',
@@ -44,7 +30,7 @@ With --json, prints { "jobs": [...], "cursor": ... }; pass the cursor back for t
     const query: Parameters<ReturnType<typeof ctx.client>['listJobs']>[0] = {
       limit: int(values, 'limit', 1, 1000) ?? 50,
     };
-    const state = states(str(values, 'state'));
+    const state = states(values, 'state');
     if (state !== undefined) query.state = state;
     for (const key of ['queue', 'task', 'tenant', 'cursor'] as const) {
       const v = str(values, key);
@@ -56,11 +42,10 @@ With --json, prints { "jobs": [...], "cursor": ... }; pass the cursor back for t
       printJson({ jobs: page.jobs.map(jobToJSON), cursor: page.cursor });
       return;
     }
-    if (page.jobs.length === 0) {
-      process.stdout.write('no jobs\n');
-      return;
-    }
-    process.stdout.write(`${jobsTable(page.jobs)}\n`);
+    // A page may be short, even empty, and still carry a cursor: a store that scans for a filter stops
+    // at a bound and says where to go on (the Redis store does). The hint is shown whenever there is one.
+    if (page.jobs.length > 0) process.stdout.write(`${jobsTable(page.jobs)}\n`);
+    else process.stdout.write(page.cursor ? 'no jobs on this page\n' : 'no jobs\n');
     if (page.cursor) process.stdout.write(`more: --cursor ${page.cursor}\n`);
   },
 };

@@ -1,19 +1,21 @@
 /** Commands that change jobs: retry, cancel, remove, clean. */
-import type { JobFilter, JobState } from '../../core/job.js';
-import { isJobState } from '../../core/job.js';
-import { duration, parse, str, UsageError, type Parsed } from '../args.js';
+import { UNFINISHED_STATES, type JobFilter, type JobState } from '../../core/job.js';
+import { duration, parse, states, str, UsageError, type Parsed } from '../args.js';
 import type { Command } from '../command.js';
 import { allLogs, logPages } from '../job-logs.js';
 import { jobToJSON, printJson } from '../output.js';
 
+/** The states a bulk command can change: any other --state would match nothing, so it is refused. */
+const TAKES = {
+  retry: { states: ['failed', 'cancelled'], described: 'failed or cancelled' },
+  cancel: { states: UNFINISHED_STATES, described: `unfinished states (${UNFINISHED_STATES.join(', ')})` },
+} satisfies Record<string, { states: readonly JobState[]; described: string }>;
+
 /** The filter of a bulk command (--state, --queue, --task, --tenant). */
-function filterFrom(values: Parsed['values'], command: string): JobFilter | undefined {
+function filterFrom(values: Parsed['values'], command: 'retry' | 'cancel'): JobFilter | undefined {
   const filter: JobFilter = {};
-  const state = str(values, 'state');
-  if (state !== undefined) {
-    if (!isJobState(state)) throw new UsageError(`--state: unknown state "${state}"`);
-    filter.state = state as JobState;
-  }
+  const state = states(values, 'state', { ...TAKES[command], command });
+  if (state !== undefined) filter.state = state;
   for (const key of ['queue', 'task', 'tenant'] as const) {
     const v = str(values, key);
     if (v !== undefined) filter[key] = v;
@@ -35,9 +37,10 @@ export const retry: Command = {
   name: 'retry',
   summary: 'retry a failed or cancelled job, or all that match a filter',
   usage: `fila retry ID [--json]
-fila retry --state failed [--queue Q] [--task T] [--tenant T]
+fila retry --state failed[,cancelled] [--queue Q] [--task T] [--tenant T] [--json]
 
-Puts failed (or cancelled) jobs back to the queue with a fresh attempt count.`,
+Puts failed (or cancelled) jobs back to the queue with a fresh attempt count.
+--state takes failed, cancelled, or both (failed,cancelled).`,
   async run(args, ctx) {
     const { values, positionals } = parse('retry', args, FILTER_OPTIONS, { min: 0, max: 1 });
     const filter = filterFrom(values, 'retry');
@@ -61,9 +64,10 @@ export const cancel: Command = {
   name: 'cancel',
   summary: 'cancel a job, or all unfinished jobs that match a filter',
   usage: `fila cancel ID [--json]
-fila cancel --state S [--queue Q] [--task T] [--tenant T]
+fila cancel --state S[,S] [--queue Q] [--task T] [--tenant T] [--json]
 
-Cancels a job: at once if it has not started; a running job's worker stops it within about a second.`,
+Cancels a job: at once if it has not started; a running job's worker stops it within about a second.
+--state takes one unfinished state or a comma-separated list of them: ${UNFINISHED_STATES.join(', ')}.`,
   async run(args, ctx) {
     const { values, positionals } = parse('cancel', args, FILTER_OPTIONS, { min: 0, max: 1 });
     const filter = filterFrom(values, 'cancel');

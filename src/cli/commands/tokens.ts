@@ -16,8 +16,8 @@ With --tenant, the token sees and acts on that tenant's jobs only.`,
     const at = args.findIndex((a, i) => !a.startsWith('-') && args[i - 1] !== '--store');
     const action = at >= 0 ? args[at] : undefined;
     const rest = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 1)] : args;
-    const { createToken } = await import('../../server/auth.js');
-    const store = await ctx.client().store();
+    // Each action parses and checks its flags before the store is opened (and created, or migrated):
+    // bad input changes nothing.
     if (action === 'create') {
       const { values } = parse(
         'tokens create',
@@ -36,7 +36,8 @@ With --tenant, the token sees and acts on that tenant's jobs only.`,
       if (role !== 'admin' && role !== 'operator' && role !== 'reader') {
         throw new UsageError(`--role: expected admin, operator or reader, got "${role}"`);
       }
-      const { record, token } = await createToken(store, {
+      const { createToken } = await import('../../server/auth.js');
+      const { record, token } = await createToken(await ctx.client().store(), {
         role,
         tenant: str(values, 'tenant') ?? null,
         name: str(values, 'name') ?? null,
@@ -52,7 +53,7 @@ With --tenant, the token sees and acts on that tenant's jobs only.`,
     }
     if (action === 'list') {
       const { values } = parse('tokens list', rest, { json: { type: 'boolean' } }, { min: 0, max: 0 });
-      const list = await store.tokenList();
+      const list = await (await ctx.client().store()).tokenList();
       if (values.json) printJson(list.map((t) => ({ ...t, createdAt: new Date(t.createdAt).toISOString() })));
       else if (list.length === 0) process.stdout.write('no tokens\n');
       else {
@@ -65,7 +66,7 @@ With --tenant, the token sees and acts on that tenant's jobs only.`,
     }
     if (action === 'revoke') {
       const { positionals } = parse('tokens revoke', rest, {}, { min: 1, max: 1 });
-      const { revoked } = await store.tokenRevoke({ id: positionals[0]! });
+      const { revoked } = await (await ctx.client().store()).tokenRevoke({ id: positionals[0]! });
       if (!revoked) throw new UsageError(`tokens revoke: no token "${positionals[0]}"`);
       process.stdout.write(`revoked ${positionals[0]}\n`);
       return;

@@ -1,4 +1,10 @@
-import { createFila } from '../../client/fila.js';
+/**
+ * `fila worker --tasks PATH`: a worker for the tasks a module or folder exports, until SIGINT/SIGTERM.
+ * Every flag is checked before the store is opened; the client is the command's own (ctx.client), so
+ * it is closed however the command ends, and a worker that fails to start leaves nothing running.
+ */
+import { redact } from '../../stores/open.js';
+import { resolveWorkerOptions, type WorkerOptions } from '../../worker/options.js';
 import { duration, int, list, parse, str, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { attachEventLog } from '../event-log.js';
@@ -36,19 +42,20 @@ Runs every task definition exported by PATH (a .ts or .js module, or a folder of
     const concurrency = int(values, 'concurrency', 1, 10_000);
     const lease = duration(values, 'lease');
     const grace = duration(values, 'shutdown-grace');
-    const fila = createFila({ store: ctx.storeUrl, tasks });
-    const w = fila.worker({
+    const options: WorkerOptions = {
       tasks,
       ...(queues ? { queues } : {}),
       ...(concurrency !== undefined ? { concurrency } : {}),
       ...(lease !== undefined ? { lease } : {}),
       ...(grace !== undefined ? { shutdownGrace: grace } : {}),
-    });
+    };
+    resolveWorkerOptions(options); // throws naming a bad option (e.g. a lease under 1 s)
+    const w = ctx.client({ tasks }).worker(options);
     if (!values.quiet) attachEventLog(w.events);
     w.on('worker:stop', () => process.stdout.write(`worker ${w.id} stopped\n`));
     await w.start();
     process.stdout.write(
-      `worker ${w.id} on ${ctx.storeUrl}: tasks ${tasks.map((t) => t.name).join(', ')}; queues ${w.queues.join(', ')}; concurrency ${w.concurrency}\n`,
+      `worker ${w.id} on ${redact(ctx.storeUrl)}: tasks ${tasks.map((t) => t.name).join(', ')}; queues ${w.queues.join(', ')}; concurrency ${w.concurrency}\n`,
     );
     // Runs until SIGINT/SIGTERM: the worker then stops gracefully and the signal ends the process.
     await new Promise(() => {});
