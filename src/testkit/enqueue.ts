@@ -188,6 +188,13 @@ export function enqueueTests(test: ConformanceTest): void {
       expect(again.id).toBe(first.id);
       // Replaced, it would keep the spent attempt and the old error under a new payload.
       expect(await fila.getJob(first.id)).toMatchObject({ payload: { v: 1 }, attempt: 1 });
+      // A job claimed and handed back unstarted (a worker's buffer at shutdown) spent nothing: replaceable.
+      const second = await fila.enqueue('noop', { v: 1 }, { key: 'k2', queue: 'other' });
+      const held = await store.jobClaim({ queues: ['other'], limit: 1, leaseMs: 30_000, workerId: 't' });
+      expect(held.jobs.map((j) => j.id)).toEqual([second.id]);
+      await store.jobReleaseMany({ jobs: [{ id: second.id, token: held.jobs[0]!.token, delayMs: 0 }] });
+      const replaced = await fila.enqueue('noop', { v: 2 }, { key: 'k2', queue: 'other', dedup: 'replace' });
+      expect(replaced).toMatchObject({ id: second.id, payload: { v: 2 }, attempt: 0 });
     });
 
     test('dedup reject throws DuplicateJobError and a batch with a duplicate inserts nothing', async (s) => {

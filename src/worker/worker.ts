@@ -510,10 +510,15 @@ export class Worker {
     };
     try {
       const [job] = await this.store!.jobGet({ ids: [run.job.id] });
+      // A release hands back the attempt; a rescue and a new claim since would change the crash count
+      // or the start time (the same worker may have claimed the job again).
+      const attempt = entry.kind === 'release' ? run.job.attempt - 1 : run.job.attempt;
       if (
         job &&
         job.workerId === this.id &&
-        job.attempt === run.job.attempt &&
+        job.attempt === attempt &&
+        job.crashCount === run.job.crashCount &&
+        job.startedAt?.getTime() === run.job.startedAt?.getTime() &&
         expected[entry.kind].includes(job.state)
       ) {
         this.onWritten(entry, job.state, job.runAt.getTime());

@@ -204,4 +204,32 @@ describe('worker faults', () => {
     expect((await fila.getJob(job.id))!.state).toBe('completed');
     await worker.stop({ grace: 0 });
   });
+
+  it('a snooze whose reply was lost, written again, is reported as a snooze, not a lost lease', async () => {
+    const store = new SqliteStore({ path });
+    let dropReply = true;
+    const flaky = withOverrides(store, {
+      jobReleaseMany: async (params) => {
+        const result = await store.jobReleaseMany(params);
+        if (dropReply && result.done.length) {
+          dropReply = false; // the release landed (handing back the attempt); its reply is lost
+          throw new StoreUnavailableError('connection lost (test)');
+        }
+        return result;
+      },
+    });
+    const fila = client({ store: flaky });
+    const task = defineTask({ name: 'later', handler: (_p, ctx) => ctx.snooze('1h') });
+    const snoozed: string[] = [];
+    const lost: string[] = [];
+    const worker = fila.worker({ tasks: [task], handleSignals: false });
+    worker.on('job:snooze', (e) => void snoozed.push(e.job.id));
+    worker.on('job:lease-lost', (e) => void lost.push(e.job.id));
+    await worker.start();
+    const job = await fila.enqueue(task, null);
+    await waitFor(() => snoozed.length + lost.length > 0, 'the outcome to be settled');
+    expect({ snoozed, lost }).toEqual({ snoozed: [job.id], lost: [] });
+    expect((await fila.getJob(job.id))!.state).toBe('scheduled');
+    await worker.stop({ grace: 0 });
+  });
 });

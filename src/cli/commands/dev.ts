@@ -138,9 +138,10 @@ Opens the store (default: .fila/fila.db, created if missing), starts a worker fo
         }`,
       );
     } finally {
+      // Ctrl-C stays handled while the worker stops (a second one cuts its grace short).
+      await worker.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      await worker.stop();
       await api.close();
       await fila.close();
     }

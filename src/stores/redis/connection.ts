@@ -9,8 +9,9 @@
  * - A command in flight when the connection drops is not sent again on reconnecting (ioredis's default):
  *   it may have run, and a script run twice (a completion, a claim) would answer for its second run. It
  *   fails instead (after COMMAND_TIMEOUT_MS), and callers treat that failure as "may have happened".
- * - A READONLY reply (a failover left this connection on a replica) reconnects, so a name that now
- *   points at the new primary is resolved again; the refused command was not run and is sent again.
+ * - A READONLY reply (a failover left this connection on a replica) fails its command at once
+ *   (StoreUnavailableError) and reconnects, so a name that now points at the new primary is resolved
+ *   again for the next commands.
  * - A Cluster's commands fail at once while the cluster is not ready, rather than waiting in its own
  *   queue, which only ends when the client is closed; opening a store waits for it to become ready.
  */
@@ -33,7 +34,9 @@ const reconnectDelay = (times: number) => Math.min(100 * times, 1000);
 
 export const COMMAND_TIMEOUT_MS = 10_000;
 
-const reconnectOnError = (error: Error) => (/^READONLY/.test(error.message) ? 2 : false);
+// Reconnect, but do not send the refused command again: the caller has its StoreUnavailableError, and a
+// resent command would bounce on every reconnect while the endpoint stays read-only.
+const reconnectOnError = (error: Error) => /^READONLY/.test(error.message);
 
 /**
  * A new connection. `subscriber` connections wait out an outage instead of failing their SUBSCRIBE.

@@ -124,7 +124,7 @@ export function parseRedisUrl(url: string): RedisUrl {
     seen.add(key);
     if (key === 'prefix') prefix = value;
     else if (key === 'cluster' && (value === 'true' || value === 'false')) cluster = value === 'true';
-    else if (key === 'commandTimeoutMs' && /^\d{3,7}$/.test(value)) commandTimeoutMs = Number(value);
+    else if (key === 'commandTimeoutMs' && /^[1-9]\d{2,6}$/.test(value)) commandTimeoutMs = Number(value);
     else
       throw new ValidationError(
         `store URL: unknown or invalid parameter ${key}=${value.slice(0, 40)} (accepted: prefix=NAME, cluster=true|false, commandTimeoutMs=100..9999999)`,

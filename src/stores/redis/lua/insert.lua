@@ -60,9 +60,10 @@ for i = 1, n do
     out[i] = {'inserted', id, stored[F_STATE], stored[F_RUN], stored[F_CREATED]}
   elseif existing then
     local f = loadJob(existing)
-    -- Only while it has not started: a job that ran and waits again keeps its attempts and errors.
+    -- Only while it has not started (no attempt spent, no crash): a job that ran and waits again keeps its
+    -- attempts and errors.
     if field(i, 8) == 'replace' and (f[F_STATE] == 'queued' or f[F_STATE] == 'scheduled')
-      and f[F_STARTED] == '' then
+      and f[F_ATTEMPT] == '0' and f[F_CRASH] == '0' then
       leave(existing, f)
       f[F_STATE] = state
       f[F_RUN] = num(runAt)
