@@ -19,6 +19,8 @@ import {
   ValidationError,
 } from '../../src/index.js';
 import { parseSqliteUrl } from '../../src/stores/open.js';
+import { WalWatcher } from '../../src/stores/sqlite/wal-watch.js';
+import { waitFor } from '../../src/testkit/harness.js';
 
 let dir: string;
 let path: string;
@@ -204,6 +206,27 @@ describe('SQLite store', () => {
       expect(readdirSync(dir)).toEqual([]);
     } finally {
       process.chdir(cwd);
+    }
+  });
+
+  it('a commit that becomes visible well after its file event (a slow fsync) still wakes the watcher', async () => {
+    mkdirSync(dir, { recursive: true });
+    const db = join(dir, 'slow.db');
+    let visibleAt = Infinity;
+    let woken = 0;
+    const watcher = new WalWatcher(
+      db,
+      () => Date.now() >= visibleAt,
+      () => woken++,
+      () => {},
+    );
+    expect(watcher.start()).toBe(true);
+    try {
+      visibleAt = Date.now() + 120; // published 120 ms after the WAL was written
+      writeFileSync(`${db}-wal`, 'frame');
+      await waitFor(() => woken > 0, 'the watcher to see the commit', 2000);
+    } finally {
+      watcher.stop();
     }
   });
 

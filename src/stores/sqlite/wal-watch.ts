@@ -6,8 +6,11 @@
  * connection's own writes, so a worker is not woken by its own completions.
  *
  * A file event is not yet a visible commit: the writer appends its commit frame to the WAL (the
- * event) and only then publishes it in the shared-memory WAL index (no event). A check that runs in
- * between sees no change, so when an event finds none, the watcher looks again 2 ms and 15 ms later.
+ * event), syncs it when `synchronous=full` asks (a slow disk takes tens or hundreds of milliseconds),
+ * and only then publishes it in the shared-memory WAL index (no event). A check that runs in between
+ * sees no change, so when an event finds none, the watcher looks again 2, 15, 50, 150 and 400 ms after
+ * the previous look (a check that fails, e.g. on a busy lock, counts as finding none). Each look is one
+ * `PRAGMA data_version`, and a new event starts over, so a busy writer costs nothing more.
  *
  * Where the platform cannot watch the folder (network file systems, exhausted inotify watches), the
  * watcher reports it and the worker's poll remains the only wake-up.
@@ -16,7 +19,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 /** Delays of the follow-up checks after an event that found no commit yet. */
-const RECHECK_MS = [2, 15];
+const RECHECK_MS = [2, 15, 50, 150, 400];
 
 export class WalWatcher {
   private watcher: FSWatcher | undefined;
@@ -67,8 +70,7 @@ export class WalWatcher {
     try {
       changed = this.changed();
     } catch (e) {
-      this.onError(e);
-      return;
+      this.onError(e); // and look again, as when nothing was seen yet
     }
     if (changed) {
       this.onChange();
