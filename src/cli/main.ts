@@ -123,7 +123,9 @@ export async function main(argv: string[]): Promise<number> {
   const { name, rest } = splitCommand(argv);
   if (name === undefined) return withoutCommand(argv);
   if (name === 'help') {
-    const topic = COMMANDS.find((c) => c.name === rest.find((a) => !a.startsWith('-')));
+    const asked = rest.find((a, i) => !a.startsWith('-') && rest[i - 1] !== '--store');
+    const topic = COMMANDS.find((c) => c.name === asked);
+    if (asked !== undefined && !topic) throw new UsageError(`unknown command "${asked}" (see fila --help)`);
     process.stdout.write(`${topic ? topic.usage : usage()}\n`);
     return 0;
   }

@@ -59,6 +59,14 @@ describe('fila CLI refusals and failures', () => {
     }
   }, 60_000);
 
+  it('help for an unknown command is refused; tokens finds its action after option values', () => {
+    expectRefused(fila(['help', 'frobnicate']), /unknown command "frobnicate"/, 'help frobnicate');
+    expect(fila(['help', 'tokens']).stdout).toMatch(/^fila tokens create/);
+    const made = fila(['tokens', '--role', 'reader', '--name', 'ci', 'create', '--json']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(json<{ role: string }>(made)).toMatchObject({ role: 'reader' });
+  }, 30_000);
+
   it('fila dev checks every flag before starting anything: a bad one exits 2 and leaves nothing running', () => {
     // Before the fix, the worker was started first and kept the process alive after the error.
     for (const [args, message] of [

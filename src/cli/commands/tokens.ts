@@ -2,6 +2,9 @@ import { parse, str, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { printJson, table } from '../output.js';
 
+/** Options of `fila tokens` that take a value (the global --store among them). */
+const VALUE_FLAGS = new Set(['--store', '--role', '--tenant', '--name']);
+
 export const tokens: Command = {
   name: 'tokens',
   summary: 'create, list and revoke API tokens',
@@ -12,8 +15,8 @@ fila tokens revoke ID
 A token's secret is printed once, when it is created; the store keeps only its hash.
 With --tenant, the token sees and acts on that tenant's jobs only.`,
   async run(args, ctx) {
-    // The action is the first word that is not an option or the global --store's value.
-    const at = args.findIndex((a, i) => !a.startsWith('-') && args[i - 1] !== '--store');
+    // The action is the first word that is not an option or an option's value (`--role admin create`).
+    const at = args.findIndex((a, i) => !a.startsWith('-') && !VALUE_FLAGS.has(args[i - 1] ?? ''));
     const action = at >= 0 ? args[at] : undefined;
     const rest = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 1)] : args;
     // Each action parses and checks its flags before the store is opened (and created, or migrated):
