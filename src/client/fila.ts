@@ -18,7 +18,7 @@ import {
 } from '../core/errors.js';
 import { isJobState, type Job, type JobFilter, type JobState } from '../core/job.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../core/json.js';
-import type { EventType, InsertResult, JobLogEntry, QueueInfo, Store } from '../core/store.js';
+import type { InsertResult, JobLogEntry, QueueInfo, Store } from '../core/store.js';
 import type { AnyTask, Task } from '../core/task.js';
 import { isTask } from '../core/task.js';
 import { checkInt, checkKnownKeys, checkName, isPlainObject } from '../core/validate.js';
@@ -87,8 +87,6 @@ export class Fila {
   private readonly workers = new Set<Worker>();
   private closed = false;
   private closing: Promise<void> | undefined;
-  /** Events being read back for publishing (see publishJobs). */
-  private readonly publishing = new Set<Promise<unknown>>();
 
   constructor(options: FilaOptions) {
     if (!isPlainObject(options))
@@ -345,7 +343,7 @@ export class Fila {
       await this.store()
     ).jobCancel({ filter: checkFilter(filter, true) });
     for (const jobId of cancelled) this.events.emit('job:cancel', { jobId });
-    this.publishJobs('job:cancel', cancelled);
+    this.publisher.publishJobs('job:cancel', cancelled);
     return { cancelled: cancelled.length, requested: requested.length };
   }
 
@@ -373,7 +371,7 @@ export class Fila {
     const checked = checkFilter(filter, true);
     const { retried } = await (await this.store()).jobRetry({ filter: checked });
     for (const jobId of retried) this.events.emit('job:redrive', { jobId });
-    this.publishJobs('job:redrive', retried);
+    this.publisher.publishJobs('job:redrive', retried);
     return { retried: retried.length };
   }
 
@@ -390,27 +388,6 @@ export class Fila {
     }
     this.events.emit('job:remove', { jobId: id });
     if (before) this.publisher.publish(jobEvent('job:remove', before, null));
-  }
-
-  /**
-   * Publishes `type` for each job of `ids` as it now is (so streams filtered by queue, task or tenant
-   * see it), while a server consumes events. In the background, like every event: the change is made
-   * already, and a failed read is reported (`worker:error`), not thrown at the caller.
-   */
-  private publishJobs(type: EventType, ids: string[]): void {
-    if (!this.publisher.active || ids.length === 0) return;
-    const publishing = (async () => {
-      const store = await this.store();
-      for (let i = 0; i < ids.length; i += 1000)
-        for (const job of await store.jobGet({ ids: ids.slice(i, i + 1000) }))
-          this.publisher.publish(jobEvent(type, job, null));
-    })()
-      .catch((error: unknown) =>
-        this.events.emit('worker:error', { workerId: '', error, during: `event publishing (${type})` }),
-      )
-      .finally(() => this.publishing.delete(publishing));
-    // close() waits for it: a short-lived process (the CLI) would otherwise end before its events.
-    this.publishing.add(publishing);
   }
 
   async pauseQueue(queue: string): Promise<void> {
@@ -491,7 +468,6 @@ export class Fila {
     this.closed = true;
     this.closing = (async () => {
       await Promise.all([...this.workers].map((w) => w.stop(options)));
-      await Promise.all(this.publishing);
       await this.publisher.close();
       if (this.ownsStore) {
         const store = await this.storeReady.catch(() => undefined);

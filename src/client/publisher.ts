@@ -29,6 +29,8 @@ export class EventPublisher {
   private checking: Promise<void> | undefined;
   private closed = false;
   private flushedAt = 0;
+  /** Reads of jobs whose events publishJobs will publish. */
+  private readonly reading = new Set<Promise<void>>();
 
   constructor(
     private readonly store: () => Promise<Store>,
@@ -78,7 +80,27 @@ export class EventPublisher {
     await this.flushing;
   }
 
+  /**
+   * Publishes `type` for each job of `ids` as the store now has it, so that each event names its job's
+   * queue, task and tenant (for changes made by id or by filter, where the caller holds only ids). In the
+   * background, like every event; a failed read is reported, and close() waits for the reads.
+   */
+  publishJobs(type: EventType, ids: string[], data: Record<string, unknown> | null = null): void {
+    if (!this.active || ids.length === 0) return;
+    const reading: Promise<void> = (async () => {
+      const store = await this.store();
+      for (let i = 0; i < ids.length; i += 1000)
+        for (const job of await store.jobGet({ ids: ids.slice(i, i + 1000) }))
+          this.publish(jobEvent(type, job, data));
+    })()
+      .catch((e: unknown) => this.onError(e))
+      .finally(() => this.reading.delete(reading));
+    this.reading.add(reading);
+  }
+
   async close(): Promise<void> {
+    // A short-lived process (the CLI) would otherwise end before the events of its last change.
+    await Promise.all(this.reading);
     await this.flush();
     this.closed = true;
   }

@@ -636,16 +636,7 @@ export class Worker {
       ];
       for (const [ids, state] of outcomes) {
         for (const jobId of ids) if (this.wants('job:rescue')) this.emit('job:rescue', { jobId, state });
-        // Read back while events are published, so streams filtered by queue, task or tenant see them.
-        if (this.publisher.active && ids.length) {
-          await this.store!.jobGet({ ids }).then(
-            (jobs) => {
-              for (const job of jobs) this.publisher.publish(jobEvent('job:rescue', job, { state }));
-            },
-            (e: unknown) =>
-              this.emit('worker:error', { workerId: this.id, error: e, during: 'event publishing' }),
-          );
-        }
+        this.publisher.publishJobs('job:rescue', ids, { state });
       }
     } catch (e) {
       this.emit('worker:error', { workerId: this.id, error: e, during: 'rescue' });
