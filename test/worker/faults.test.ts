@@ -17,6 +17,7 @@ import {
 } from '../../src/index.js';
 import { sleep, waitFor, waitForState } from '../../src/testkit/harness.js';
 import { withOverrides } from '../../src/testkit/leases.js';
+import type { FinishResult, Store } from '../../src/core/store.js';
 
 let dir: string;
 let path: string;
@@ -29,6 +30,25 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
   rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * `store` whose first `method` call that writes something lands, and then fails as if its reply were
+ * lost with the connection (StoreUnavailableError).
+ */
+function losingFirstReply(store: Store, method: 'jobCompleteMany' | 'jobReleaseMany'): Store {
+  let lose = true;
+  const call = store[method].bind(store) as (params: never) => Promise<FinishResult>;
+  return withOverrides(store, {
+    [method]: async (params: never) => {
+      const result = await call(params);
+      if (lose && result.done.length) {
+        lose = false;
+        throw new StoreUnavailableError('connection lost (test)');
+      }
+      return result;
+    },
+  });
+}
 
 function client(options: Parameters<typeof createFila>[0]): Fila {
   const fila = createFila(options);
@@ -178,19 +198,7 @@ describe('worker faults', () => {
   });
 
   it('a completion whose reply was lost, written again, is reported complete, not lost', async () => {
-    const store = new SqliteStore({ path });
-    let dropReply = true;
-    const flaky = withOverrides(store, {
-      jobCompleteMany: async (params) => {
-        const result = await store.jobCompleteMany(params);
-        if (dropReply && result.done.length) {
-          dropReply = false; // the write landed; its reply is lost with the connection
-          throw new StoreUnavailableError('connection lost (test)');
-        }
-        return result;
-      },
-    });
-    const fila = client({ store: flaky });
+    const fila = client({ store: losingFirstReply(new SqliteStore({ path }), 'jobCompleteMany') });
     const task = defineTask({ name: 'quick', handler: () => 'ok' });
     const completed: string[] = [];
     const lost: string[] = [];
@@ -206,19 +214,7 @@ describe('worker faults', () => {
   });
 
   it('a snooze whose reply was lost, written again, is reported as a snooze, not a lost lease', async () => {
-    const store = new SqliteStore({ path });
-    let dropReply = true;
-    const flaky = withOverrides(store, {
-      jobReleaseMany: async (params) => {
-        const result = await store.jobReleaseMany(params);
-        if (dropReply && result.done.length) {
-          dropReply = false; // the release landed (handing back the attempt); its reply is lost
-          throw new StoreUnavailableError('connection lost (test)');
-        }
-        return result;
-      },
-    });
-    const fila = client({ store: flaky });
+    const fila = client({ store: losingFirstReply(new SqliteStore({ path }), 'jobReleaseMany') });
     const task = defineTask({ name: 'later', handler: (_p, ctx) => ctx.snooze('1h') });
     const snoozed: string[] = [];
     const lost: string[] = [];
