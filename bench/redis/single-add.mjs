@@ -25,6 +25,7 @@ if (values.child) {
   const { scripts } = await import('../../dist/stores/redis/sql.gen.js');
   const { KeyLayout } = await import('../../dist/stores/redis/keys.js');
   const { newId } = await import('../../dist/core/ids.js');
+  const { storedId } = await import('../../dist/stores/redis/ids.js');
   const prefix = `fila-single-add-${process.pid}`;
   const url = `${server}?prefix=${prefix}`;
   const fila = createFila({ store: url });
@@ -33,11 +34,14 @@ if (values.child) {
   const layout = new KeyLayout(prefix);
   const empty = await redis.script('LOAD', 'return 1');
   const insert = await redis.script('LOAD', scripts.insert);
-  const record = '{"t":"bench","p":{"i":1}}';
+  const record = 'bench {"i":1}';
   const call = {
     empty: () => redis.evalsha(empty, 0),
     script: () => {
-      const { keys, args } = layout.call(['q'], [1, newId(), 'q', 0, '', 0, '', '', 'ignore', record]);
+      const { keys, args } = layout.call(
+        ['q'],
+        [1, storedId(newId()), 'q', 0, '', 0, '', '', 'ignore', record],
+      );
       return redis.evalsha(insert, keys.length, ...keys, ...args);
     },
     fila: (i) => fila.enqueue('bench', { i }, { queue: 'q' }),

@@ -19,11 +19,13 @@ import {
   type QueueInfo,
 } from '../../core/store.js';
 import type { RedisClient } from './connection.js';
+import { publicId, storedId } from './ids.js';
 import type { KeyLayout } from './keys.js';
 import {
   decodeStatus,
   fieldsToJob,
   parseLeaseToken,
+  recordHasTask,
   splitRecord,
   type JobFields,
   type JobStatus,
@@ -71,14 +73,15 @@ export class Reads {
   async jobGet(ids: string[]): Promise<Job[]> {
     if (ids.length === 0) return [];
     const k = this.layout.named;
+    const stored = ids.map(storedId);
     const replies = await this.call('job get', () =>
       this.redis
         .multi()
-        .hmget(k.job, ...ids)
-        .hmget(k.prog, ...ids)
-        .hmget(k.res, ...ids)
-        .hmget(k.lasterr, ...ids)
-        .hmget(k.errs, ...ids)
+        .hmget(k.job, ...stored)
+        .hmget(k.prog, ...stored)
+        .hmget(k.res, ...stored)
+        .hmget(k.lasterr, ...stored)
+        .hmget(k.errs, ...stored)
         .exec(),
     );
     const columns = (replies ?? []).map(([error, value]) => {
@@ -147,7 +150,7 @@ export class Reads {
       (!states || states.includes(s.state)) &&
       (filter.queue === undefined || s.queue === filter.queue) &&
       (filter.tenant === undefined || s.tenant === filter.tenant) &&
-      (filter.task === undefined || !!record?.startsWith(`{"t":${JSON.stringify(filter.task)},`));
+      (filter.task === undefined || (!!record && recordHasTask(record, filter.task)));
     if (states) {
       const page = await this.fromIndexes(states, filter, order, after, limit, matches);
       if (page) return page;
@@ -164,7 +167,7 @@ export class Reads {
           : this.redis.xrevrange(k.all, from, '-', 'COUNT', PAGE),
       );
       if (page.length === 0) return { ids, next: null };
-      const pageIds = page.map(([, fields]) => fields[1]!);
+      const pageIds = page.map(([, fields]) => publicId(fields[1]!));
       const seqs = page.map(([entry]) => Number(entry.slice(2)));
       const { statuses, records } = await this.statuses(pageIds, filter.task !== undefined);
       for (let i = 0; i < pageIds.length; i++) {
@@ -228,7 +231,9 @@ export class Reads {
     });
     const ids = [
       ...new Set(
-        members.flatMap((list, i) => (sets.get(keys[i]!) === 'ready' ? list.map((m) => m.slice(7)) : list)),
+        members.flatMap((list, i) =>
+          list.map((m) => publicId(sets.get(keys[i]!) === 'ready' ? m.slice(7) : m)),
+        ),
       ),
     ];
     if (ids.length === 0) return { ids: [], next: null };
@@ -248,14 +253,16 @@ export class Reads {
   }
 
   /**
-   * State strings (and, when asked, the client's JSON) of jobs, in one round trip. Without records the
+   * State strings (and, when asked, the client's part) of jobs, in one round trip. Without records the
    * payloads stay in Redis (a script cuts the state string out).
    */
   private async statuses(
     ids: string[],
     withRecords: boolean,
   ): Promise<{ statuses: (string | null)[]; records: (string | null)[] | null }> {
-    const reply = (await this.run('jobStatus', [], [withRecords ? '1' : '0', ...ids])) as (string | null)[];
+    const reply = (await this.run('jobStatus', [], [withRecords ? '1' : '0', ...ids.map(storedId)])) as (
+      string | null
+    )[];
     if (!withRecords) return { statuses: reply, records: null };
     const split = reply.map(splitRecord);
     return { statuses: split.map(([status]) => status), records: split.map(([, record]) => record) };

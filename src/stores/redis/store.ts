@@ -50,6 +50,7 @@ import type {
   WorkerInfo,
 } from '../../core/store.js';
 import { connect, ready, type RedisClient } from './connection.js';
+import { publicId, storedId } from './ids.js';
 import { KeyLayout } from './keys.js';
 import { Reads } from './reads.js';
 import {
@@ -80,7 +81,7 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
 }
 
-const LAYOUT_VERSION = 3;
+const LAYOUT_VERSION = 4;
 const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -96,6 +97,11 @@ const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'ready_list',
     sql: '-- Jobs queued at insert with the default priority wait in a per-queue list (`q:<queue>:l`). Nothing to convert: jobs already in the ready sets stay there; the version only keeps older Fila processes, which do not read the lists, out.',
+  },
+  {
+    version: 4,
+    name: 'short_ids',
+    sql: '-- Job ids are stored in 22 characters instead of 36 (src/stores/redis/ids.ts), and a state in one letter. Each job moves to its new id in every hash and sorted set (src/stores/redis/lua/migrate-layout-4.lua); ready lists and the `all` stream keep the ids they hold.',
   },
 ];
 
@@ -173,8 +179,9 @@ export class RedisStore implements Store {
   /**
    * Records the key layout's version, converts a namespace of an older layout, and refuses one written by
    * a newer Fila. The version is raised before converting, so an older Fila refuses the namespace from
-   * then on; the conversion runs whenever layout 1's `st` hash exists, so one cut short resumes at the
-   * next start (and jobs an older process still running wrote meanwhile are converted then).
+   * then on. Layout 1's conversion runs whenever its `st` hash exists; layout 4's while its marker key
+   * (holding how far it got) exists, set before the version is raised. Either one cut short resumes at
+   * the next start.
    */
   async migrate(): Promise<{ applied: Migration[] }> {
     try {
@@ -182,12 +189,18 @@ export class RedisStore implements Store {
       const fresh = (await this.redis.set(key, LAYOUT_VERSION, 'NX')) === 'OK';
       const found = fresh ? 0 : Number(await this.redis.get(key));
       if (found > LAYOUT_VERSION) throw new SchemaVersionError(found, LAYOUT_VERSION);
+      const marker = `{${this.layout.prefix}}:mig4`;
+      if (!fresh && found < 4) await this.redis.set(marker, '0', 'NX');
       if (!fresh && found < LAYOUT_VERSION) await this.redis.set(key, LAYOUT_VERSION);
       const st = `{${this.layout.prefix}}:st`;
       if (await this.redis.exists(st)) {
         let cursor = '0';
         do cursor = String(await this.run('migrateLayout2', [], [cursor], [st]));
         while (cursor !== 'done');
+      }
+      if (await this.redis.exists(marker)) {
+        const queues = await this.reads.queueNames();
+        while ((await this.run('migrateLayout4', queues, [], [marker])) !== 'done');
       }
       return { applied: MIGRATIONS.filter((m) => m.version > found) };
     } catch (e) {
@@ -216,7 +229,7 @@ export class RedisStore implements Store {
     const args: (string | number)[] = [jobs.length];
     for (const job of jobs) {
       args.push(
-        job.id,
+        storedId(job.id),
         job.queue,
         job.priority,
         job.runAt ?? '',
@@ -232,17 +245,19 @@ export class RedisStore implements Store {
       jobs.map((j) => j.queue),
       args,
     )) as unknown[];
-    if (reply[0] === 'DUPLICATE') throw new DuplicateJobError(String(reply[1]), String(reply[2]));
+    if (reply[0] === 'DUPLICATE') {
+      throw new DuplicateJobError(String(reply[1]), publicId(String(reply[2])));
+    }
     const results = (reply as [InsertResult['outcome'], string, JobState, string, string, JobFields?][]).map(
       ([outcome, id, state, runAt, createdAt, fields]): InsertResult => {
         const result: InsertResult = {
-          id,
+          id: publicId(id),
           outcome,
           state,
           runAt: Number(runAt),
           createdAt: Number(createdAt),
         };
-        const job = fields ? fieldsToJob(fields) : null;
+        const job = fields ? fieldsToJob([result.id, ...fields.slice(1)] as JobFields) : null;
         if (job) result.job = job;
         return result;
       },
@@ -275,7 +290,7 @@ export class RedisStore implements Store {
     for (const job of params.jobs) {
       const lease = parseLeaseToken(job.token);
       queues.push(lease.queue);
-      args.push(job.id, lease.nonce, lease.queue, job.result ?? '');
+      args.push(storedId(job.id), lease.nonce, lease.queue, job.result ?? '');
     }
     const claim = params.claim && params.claim.limit > 0 && params.claim.queues.length ? params.claim : null;
     const nonce = randomToken(8);
@@ -321,7 +336,7 @@ export class RedisStore implements Store {
     for (const job of params.jobs) {
       const lease = parseLeaseToken(job.token);
       const e = job.error;
-      args.push(job.id, lease.nonce, lease.queue, job.retryDelayMs ?? '', e.name, e.message);
+      args.push(storedId(job.id), lease.nonce, lease.queue, job.retryDelayMs ?? '', e.name, e.message);
       args.push(e.code ?? '', e.stack ?? '');
     }
     return this.fenced('fail', params.jobs, args);
@@ -331,7 +346,7 @@ export class RedisStore implements Store {
     const args: (string | number)[] = [params.jobs.length];
     for (const job of params.jobs) {
       const lease = parseLeaseToken(job.token);
-      args.push(job.id, lease.nonce, lease.queue, Math.max(0, Math.floor(job.delayMs)));
+      args.push(storedId(job.id), lease.nonce, lease.queue, Math.max(0, Math.floor(job.delayMs)));
     }
     const out = await this.fenced('release', params.jobs, args);
     if (out.done.some((d) => d.state === 'queued')) this.subscriber.notify('jobs');
@@ -363,7 +378,7 @@ export class RedisStore implements Store {
     for (const l of params.leases) {
       const lease = parseLeaseToken(l.token);
       queues.push(lease.queue);
-      args.push(l.id, lease.nonce, lease.queue);
+      args.push(storedId(l.id), lease.nonce, lease.queue);
     }
     const codes = (await this.run('extend', queues, args)) as string[];
     const out: LeaseStatus = { lost: [], cancelRequested: [] };
@@ -385,7 +400,12 @@ export class RedisStore implements Store {
     for (const p of params.jobs) {
       const lease = parseLeaseToken(p.token);
       queues.push(lease.queue);
-      args.push(p.id, lease.nonce, lease.queue, JSON.stringify({ percent: p.percent, message: p.message }));
+      args.push(
+        storedId(p.id),
+        lease.nonce,
+        lease.queue,
+        JSON.stringify({ percent: p.percent, message: p.message }),
+      );
     }
     const stored = (await this.run('progress', queues, args)) as number[];
     return {
@@ -396,7 +416,7 @@ export class RedisStore implements Store {
   async jobLogAppend(params: { entries: LogItem[] }): Promise<void> {
     if (params.entries.length === 0) return;
     const args: (string | number)[] = [params.entries.length];
-    for (const e of params.entries) args.push(e.id, e.attempt, e.message);
+    for (const e of params.entries) args.push(storedId(e.id), e.attempt, e.message);
     await this.run(
       'logAppend',
       [],
@@ -414,7 +434,7 @@ export class RedisStore implements Store {
     const reply = (await this.run('rescue', [], [params.maxCrashes, params.limit])) as string[];
     const out = { requeued: [] as string[], failed: [] as string[], cancelled: [] as string[] };
     for (let i = 0; i < reply.length; i += 2) {
-      const [id, state] = [reply[i]!, reply[i + 1]];
+      const [id, state] = [publicId(reply[i]!), reply[i + 1]];
       if (state === 'queued') out.requeued.push(id);
       else if (state === 'failed') out.failed.push(id);
       else out.cancelled.push(id);
@@ -429,7 +449,7 @@ export class RedisStore implements Store {
     const ids = await this.reads.targetIds(params);
     const out = { cancelled: [] as string[], requested: [] as string[] };
     for (const chunk of chunks(ids)) {
-      const codes = (await this.run('cancel', [], [chunk.length, ...chunk])) as string[];
+      const codes = (await this.run('cancel', [], [chunk.length, ...chunk.map(storedId)])) as string[];
       chunk.forEach((id, i) => {
         if (codes[i] === 'c') out.cancelled.push(id);
         else if (codes[i] === 'r') out.requested.push(id);
@@ -454,7 +474,8 @@ export class RedisStore implements Store {
     const ids = await this.reads.targetIds(params);
     const retried: string[] = [];
     for (const chunk of chunks(ids)) {
-      retried.push(...((await this.run('retry', [], [chunk.length, ...chunk])) as string[]));
+      const done = (await this.run('retry', [], [chunk.length, ...chunk.map(storedId)])) as string[];
+      retried.push(...done.map(publicId));
     }
     if (retried.length) this.subscriber.notify('jobs');
     return { retried };
@@ -464,7 +485,8 @@ export class RedisStore implements Store {
     const removed: string[] = [];
     for (const chunk of chunks(params.ids)) {
       const logs = chunk.map((id) => this.layout.logKey(id));
-      removed.push(...((await this.run('remove', [], [chunk.length, ...chunk], logs)) as string[]));
+      const gone = (await this.run('remove', [], [chunk.length, ...chunk.map(storedId)], logs)) as string[];
+      removed.push(...gone.map(publicId));
     }
     return { removed };
   }
@@ -491,7 +513,7 @@ export class RedisStore implements Store {
       'clean',
       queues,
       [params.state, params.olderThanMs, ids.length, ...ids],
-      ids.map((id) => this.layout.logKey(id)),
+      ids.map((id) => this.layout.logKey(publicId(id))),
     )) as number;
     return { removed };
   }
@@ -584,7 +606,7 @@ function claimResult(reply: ClaimReply): ClaimResult {
   const jobs = new Array<ClaimedJob>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const [id, record, status, errors] = rows[i]!;
-    const job = claimedToJob(id, record, status, errors) as ClaimedJob;
+    const job = claimedToJob(publicId(id), record, status, errors) as ClaimedJob;
     const fields = status.split('|');
     job.token = leaseToken(fields[13]!, job.queue);
     job.leaseExpiresAt = Number(fields[11]);

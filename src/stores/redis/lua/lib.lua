@@ -13,10 +13,10 @@
 -- queue whose keys were not passed writes nothing and returns {'MOVED', queue...}; the store then calls
 -- it again with those queues' keys too.
 --
--- A job is stored in fields of a few namespace-wide hashes, keyed by job id: `job` (its record: the
--- mutable state, a '|'-separated string, then a newline and what the client gave, JSON written by the
--- client and never parsed here; see decode), `prog`, `res`, `lasterr`, `errs`, `jkey` (its dedup key).
--- Its log lines are a list of its own, `log:<id>`, passed to the scripts that touch it.
+-- A job is stored in fields of a few namespace-wide hashes, keyed by its stored id (22 characters, see
+-- storedId): `job` (its record: the mutable state, a '|'-separated string, then a newline and what the
+-- client gave, written by the client and never parsed here; see decode), `prog`, `res`, `lasterr`, `errs`, `jkey` (its dedup key).
+-- Its log lines are a list of its own, `log:<UUID>`, passed to the scripts that touch it.
 -- Every job has an entry "0-<seq>" in the `all` stream, the insertion-order index that lists walk (a
 -- stream entry measured about 90 bytes less than a sorted-set entry). Its id also sits in exactly one
 -- index for its state (stale ready-list entries aside, see LISTED): the queue's ready list or ready
@@ -54,12 +54,32 @@ local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 local function num(n) return string.format('%d', n) end
 
--- A job's record (its `job` field) is the state string, a newline, then the client's JSON. The state
--- string's fields, in order: 1 state, 2 runAt, 3 attempt, 4 crashCount, 5 seq, 6 priority, 7 queue,
--- 8 tenant ('' for none), 9 createdAt ('' at insert when equal to runAt), 10 startedAt,
--- 11 finishedAt, 12 leaseExpiresAt, 13 cancelRequestedAt, 14 lease token, 15 workerId (may contain
--- '|', never a newline: the store refuses one), so the first newline ends it. '' is null. Decoded, the
--- client's JSON is field 16. One field per job rather than two (state and client part in separate
+-- Job ids are stored in 22 characters, not as 36-character UUIDs (see ids.ts, which converts them on
+-- the way in and out; key layout 4). Ready-list entries written before layout 4 may still be UUIDs:
+-- storedId gives the form an id read from there is stored under (a stored id has 22 characters, or
+-- starts with '~': an id that is not a UUID, kept as it is behind it).
+local ID_ALPHABET = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz'
+local function storedId(id)
+  if #id == 22 or string.sub(id, 1, 1) == '~' then return id end
+  if #id ~= 36 or not string.find(id, '^%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$')
+    or string.find(id, '%u') then
+    return '~' .. id
+  end
+  local hex, out = string.gsub(id, '-', '') .. '0', {}
+  for i = 1, 33, 3 do
+    local n = tonumber(string.sub(hex, i, i + 2), 16)
+    local hi, lo = math.floor(n / 64), n % 64
+    out[#out + 1] = string.sub(ID_ALPHABET, hi + 1, hi + 1) .. string.sub(ID_ALPHABET, lo + 1, lo + 1)
+  end
+  return table.concat(out)
+end
+
+-- A job's record (its `job` field) is the state string, a newline, then the client's part (see
+-- records.ts). The state string's fields, in order: 1 state (its letter, see STATE_CODES), 2 runAt,
+-- 3 attempt, 4 crashCount, 5 seq, 6 priority, 7 queue, 8 tenant ('' for none), 9 createdAt ('' at
+-- insert when equal to runAt), 10 startedAt, 11 finishedAt, 12 leaseExpiresAt, 13 cancelRequestedAt,
+-- 14 lease token, 15 workerId (may contain '|', never a newline: the store refuses one), so the first
+-- newline ends it. '' is null. Decoded, the client's part is field 16. One field per job rather than two (state and client part in separate
 -- hashes) measured about 120 bytes a job less, and one call fewer per insert and per claimed job.
 local F_STATE, F_RUN, F_ATTEMPT, F_CRASH, F_SEQ, F_PRIO, F_QUEUE, F_TENANT = 1, 2, 3, 4, 5, 6, 7, 8
 local F_CREATED, F_STARTED, F_FINISHED, F_LEASE, F_CANCEL, F_TOKEN, F_WORKER, F_REC = 9, 10, 11, 12, 13, 14, 15, 16
@@ -70,17 +90,32 @@ local F_CREATED, F_STARTED, F_FINISHED, F_LEASE, F_CANCEL, F_TOKEN, F_WORKER, F_
 -- with string.rep and .. cost every call 0.7 µs. The last capture is where the client's JSON starts.
 local RECORD_PATTERN =
   '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^\n]*)\n()'
+-- A stored record spells its state in one letter (5 bytes a queued job less; layout 4); decode gives the
+-- name, and takes a name too (records written before layout 4).
+local STATE_CODES = {
+  queued = 'q', scheduled = 's', active = 'a', retrying = 'r', blocked = 'b', completed = 'c', failed = 'f',
+  cancelled = 'x',
+}
+local STATE_NAMES = {
+  q = 'queued', s = 'scheduled', a = 'active', r = 'retrying', b = 'blocked', c = 'completed', f = 'failed',
+  x = 'cancelled',
+}
 -- Returns nil for a record that is not of this layout (nothing then reads or writes it as a job).
 local function decode(s)
   local f = {string.match(s, RECORD_PATTERN)}
   if not f[F_REC] then return nil end
   f[F_REC] = string.sub(s, f[F_REC])
+  f[F_STATE] = STATE_NAMES[f[F_STATE]] or f[F_STATE]
   if f[F_CREATED] == '' then f[F_CREATED] = f[F_RUN] end -- see insert.lua: written again in full
   return f
 end
 -- The stored form of decoded fields `f`.
 local function encodeJob(f)
-  return table.concat(f, '|', 1, 15) .. '\n' .. f[F_REC]
+  local state = f[F_STATE]
+  f[F_STATE] = STATE_CODES[state] or state
+  local s = table.concat(f, '|', 1, 15) .. '\n' .. f[F_REC]
+  f[F_STATE] = state
+  return s
 end
 
 local function loadJob(id)
@@ -375,7 +410,8 @@ local function claimJobs(names, limit, leaseMs, worker, nonce)
       lives[q] = {}
       while live < limit do
         local ids = redis.call('LRANGE', list, pos, pos + page - 1)
-        for _, id in ipairs(ids) do
+        for _, entry in ipairs(ids) do
+          local id = storedId(entry)
           pos = pos + 1
           local f = not seen[id] and loadJob(id)
           if f and listedLive(id, f, q) then

@@ -18,7 +18,8 @@ for i, q in ipairs(queueNames()) do
     if oldest == nil or runAt < oldest then oldest = runAt end
   end
   -- The ready list is in insertion order: its first live job has waited longest there.
-  for _, id in ipairs(redis.call('LRANGE', qlist(q), 0, 999)) do
+  for _, entry in ipairs(redis.call('LRANGE', qlist(q), 0, 999)) do
+    local id = storedId(entry)
     local f = loadJob(id)
     if listedLive(id, f, q) and (tenant == '' or f[F_TENANT] == tenant) then
       consider(f)
