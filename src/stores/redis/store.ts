@@ -249,9 +249,9 @@ export class RedisStore implements Store {
       throw new DuplicateJobError(String(reply[1]), publicId(String(reply[2])));
     }
     const results = (reply as [InsertResult['outcome'], string, JobState, string, string, JobFields?][]).map(
-      ([outcome, id, state, runAt, createdAt, fields]): InsertResult => {
+      ([outcome, id, state, runAt, createdAt, fields], i): InsertResult => {
         const result: InsertResult = {
-          id: publicId(id),
+          id: outcome === 'inserted' ? jobs[i]!.id : publicId(id), // an inserted job has the id it was sent
           outcome,
           state,
           runAt: Number(runAt),
