@@ -82,6 +82,12 @@ export interface ClaimParams {
   limit: number;
   leaseMs: number;
   workerId: string;
+  /**
+   * Names the claim (8–64 lowercase hex digits; the store makes one up when absent), so that a caller
+   * whose claim failed with the store unreachable (the claim may have run, its reply lost) can hand its
+   * jobs back with `jobReleaseClaim` instead of leaving them leased until their leases expire.
+   */
+  claimId?: string;
 }
 
 export interface ClaimResult {
@@ -345,6 +351,13 @@ export interface Store {
 
   /** Gives active jobs back without spending an attempt (graceful shutdown, snooze). */
   jobReleaseMany(params: { jobs: ReleaseItem[] }): Promise<FinishResult>;
+
+  /**
+   * Gives back, like `jobReleaseMany` with no delay, every job still leased by the claim `claimId`
+   * (`ClaimParams.claimId`): for a claim whose reply never arrived. Jobs of that claim already finished,
+   * released, or rescued and claimed again are left alone. Resolves to the ids given back.
+   */
+  jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[] }>;
 
   /** Deletes jobs that are not active, with their logs. */
   jobRemove(params: { ids: string[] }): Promise<{ removed: string[] }>;

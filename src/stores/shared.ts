@@ -1,9 +1,12 @@
 /**
  * Pieces of the row-to-job mapping that every store shares: the stored form of an attempt's error,
- * the claim's compact tuple (SQLite and PostgreSQL build it in SQL as a JSON array), `<nonce>.<seq>.<id>`
- * lease tokens, and the id bound used to select jobs by creation time.
+ * the claim's compact tuple (SQLite and PostgreSQL build it in SQL as a JSON array), claim nonces and
+ * `<nonce>.<seq>.<id>` lease tokens, and the id bound used to select jobs by creation time.
  */
+import { ValidationError } from '../core/errors.js';
+import { randomToken } from '../core/ids.js';
 import type { BackoffPolicy, Job, JobError } from '../core/job.js';
+import type { ClaimParams } from '../core/store.js';
 
 /** An attempt's error as the stores keep it (JSON). */
 export interface StoredError {
@@ -73,6 +76,29 @@ export function claimedJob(r: ClaimTuple, attempt: number, workerId: string, sta
     startedAt,
     finishedAt: null,
   };
+}
+
+const CLAIM_ID = /^[0-9a-f]{8,64}$/;
+
+/**
+ * The nonce a claim leases its jobs under: the caller's `claimId` (so that `jobReleaseClaim` can find
+ * them), or a new random one.
+ */
+export function claimNonce(params: Pick<ClaimParams, 'claimId'>): string {
+  if (params.claimId === undefined) return randomToken(12);
+  return checkClaimId(params.claimId);
+}
+
+/** Refuses a claim whose `claimId` is malformed (before anything is written). */
+export function checkClaim(claim: Pick<ClaimParams, 'claimId'> | undefined): void {
+  if (claim?.claimId !== undefined) checkClaimId(claim.claimId);
+}
+
+export function checkClaimId(claimId: unknown): string {
+  if (typeof claimId !== 'string' || !CLAIM_ID.test(claimId)) {
+    throw new ValidationError(`claimId: expected 8-64 lowercase hex digits, got ${JSON.stringify(claimId)}`);
+  }
+  return claimId;
 }
 
 /**

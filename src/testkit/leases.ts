@@ -4,7 +4,7 @@
  * attempts), and a worker that loses a lease aborts its handler and cannot complete the job.
  */
 import { describe, expect } from 'vitest';
-import type { Store } from '../core/store.js';
+import type { ClaimedJob, Store } from '../core/store.js';
 import { defineTask } from '../core/task.js';
 import type { ConformanceTest } from './conformance.js';
 import { sleep, waitFor, waitForState } from './harness.js';
@@ -119,6 +119,36 @@ export function leaseTests(test: ConformanceTest): void {
       }
       const right = await store.jobCompleteMany({ jobs: [{ id: b.id, token: b.token, result: null }] });
       expect(right.done.map((d) => d.id)).toEqual([b.id]);
+    });
+
+    test('a claim whose reply was lost is handed back by its id: queued, attempt unspent, no crash', async (s) => {
+      const fila = s.client();
+      const store = await fila.store();
+      await fila.enqueueMany([0, 1, 2, 3].map((i) => ({ task: 'noop', payload: { i } })));
+      const claimId = '0123456789abcdef';
+      const params = { queues: ['default'], limit: 3, leaseMs: 30_000, workerId: 'w' };
+      const lost = await store.jobClaim({ ...params, claimId });
+      const [done, cancelled, waiting] = lost.jobs as [ClaimedJob, ClaimedJob, ClaimedJob];
+      expect(lost.jobs).toHaveLength(3);
+      // One finished meanwhile, one had a cancel requested; a claim under another id is not touched.
+      await store.jobCompleteMany({ jobs: [{ id: done.id, token: done.token, result: null }] });
+      await fila.cancel(cancelled.id);
+      const other = await store.jobClaim({ ...params, limit: 1 });
+      const released = await store.jobReleaseClaim({ claimId });
+      expect(released.released.sort()).toEqual([cancelled.id, waiting.id].sort());
+      expect(await fila.getJob(waiting.id)).toMatchObject({ state: 'queued', attempt: 0, crashCount: 0 });
+      expect(await fila.getJob(cancelled.id)).toMatchObject({ state: 'cancelled' });
+      expect(await fila.getJob(done.id)).toMatchObject({ state: 'completed' });
+      expect(await fila.getJob(other.jobs[0]!.id)).toMatchObject({ state: 'active' });
+      // The old lease is dead, a second call finds nothing, and the job is claimed again.
+      const stale = { id: waiting.id, token: waiting.token, result: null };
+      expect((await store.jobCompleteMany({ jobs: [stale] })).lost).toHaveLength(1);
+      expect(await store.jobReleaseClaim({ claimId })).toEqual({ released: [] });
+      const again = await store.jobClaim({ ...params, limit: 5 });
+      expect(again.jobs.map((j) => j.id)).toEqual([waiting.id]);
+      expect(again.jobs[0]).toMatchObject({ attempt: 1, crashCount: 0 });
+      await expect(store.jobReleaseClaim({ claimId: 'not hex' })).rejects.toThrow(/claimId/);
+      await expect(store.jobClaim({ ...params, claimId: 'ABC' })).rejects.toThrow(/claimId/);
     });
 
     test('a job completes at most once: a stale or repeated report changes nothing', async (s) => {

@@ -29,8 +29,11 @@ export interface CompleterHooks {
   onFlushed(): void;
   /** A claim to run in the same store call as a batch of completions, if one is wanted now. */
   takeClaim(): ClaimParams | null;
-  /** The result of that claim (or the error). */
-  claimed(limit: number, result: ClaimResult | undefined, error?: unknown): void;
+  /**
+   * The result of that claim, or the error (`mayHaveRun`: the call failed with the store unreachable, so
+   * the claim may have run without its reply arriving).
+   */
+  claimed(claim: ClaimParams, result: ClaimResult | undefined, error?: unknown, mayHaveRun?: boolean): void;
   onError(error: unknown, during: string): void;
 }
 
@@ -165,30 +168,41 @@ export class Completer {
     const claim = completes.some((o) => !o.refusals) ? this.hooks.takeClaim() : null;
     let claimSettled = false;
     let claimTried = false;
+    let claimError: unknown;
     await write(
       completes,
       async (entries) => {
         // Only the first call carries the claim: if the store refused it, the claim may be the cause.
         const withClaim = claim && !claimTried;
         claimTried = true;
-        const result = await this.hooks.store.jobCompleteMany({
-          jobs: entries.map((o) => ({
-            id: o.run.job.id,
-            token: o.run.job.token,
-            result: (o as { result: string | null }).result,
-          })),
-          ...(withClaim ? { claim } : {}),
-        });
+        const result = await this.hooks.store
+          .jobCompleteMany({
+            jobs: entries.map((o) => ({
+              id: o.run.job.id,
+              token: o.run.job.token,
+              result: (o as { result: string | null }).result,
+            })),
+            ...(withClaim ? { claim } : {}),
+          })
+          .catch((e: unknown) => {
+            if (withClaim) claimError = e;
+            throw e;
+          });
         if (withClaim) {
           claimSettled = true;
-          this.hooks.claimed(claim.limit, result.claimed ?? { jobs: [], nextRunAt: null, now: Date.now() });
+          this.hooks.claimed(claim, result.claimed ?? { jobs: [], nextRunAt: null, now: Date.now() });
         }
         return result;
       },
       'complete',
     );
     if (claim && !claimSettled)
-      this.hooks.claimed(claim.limit, undefined, new Error('completion batch failed; claim not run'));
+      this.hooks.claimed(
+        claim,
+        undefined,
+        new Error('completion batch failed; claim not run'),
+        claimError instanceof StoreUnavailableError,
+      );
     await write(
       batch.filter((o) => o.kind === 'fail'),
       (entries) =>

@@ -8,7 +8,14 @@
  * Wake-ups are coalesced: at most one claim is in flight, and a wake-up during a claim triggers one more.
  * When a claim returns fewer jobs than asked, the queues are drained and freed slots stop triggering
  * claims until something new is announced.
+ *
+ * A claim that failed with the store unreachable may have run, its reply lost: its jobs would then stay
+ * leased to this worker, which never saw them, until their leases expired and a rescue counted a crash
+ * against each. Every claim carries an id, and such a claim's jobs are handed back (`jobReleaseClaim`)
+ * after the next claim that succeeds, and at stop.
  */
+import { StoreUnavailableError } from '../core/errors.js';
+import { randomToken } from '../core/ids.js';
 import type { ClaimParams, ClaimResult, ClaimedJob, Store } from '../core/store.js';
 
 export interface ProducerHooks {
@@ -39,6 +46,9 @@ export class Producer {
   private dueAt = Infinity;
   private errorDelayMs = 0;
   private inflight: Promise<void> | undefined;
+  /** Ids of claims that may have run without their reply arriving, not yet handed back. */
+  private readonly strays = new Set<string>();
+  private releasing: Promise<void> | undefined;
 
   constructor(private readonly hooks: ProducerHooks) {}
 
@@ -56,7 +66,7 @@ export class Producer {
     this.unlisten = undefined;
     clearTimeout(this.pollTimer);
     clearTimeout(this.dueTimer);
-    return this.inflight ?? Promise.resolve();
+    return (this.inflight ?? Promise.resolve()).then(() => this.releaseStrays());
   }
 
   /** New work may be ready. */
@@ -85,8 +95,8 @@ export class Producer {
     const params = this.takeClaim();
     if (!params) return Promise.resolve();
     this.inflight = this.hooks.store.jobClaim(params).then(
-      (result) => this.claimed(params.limit, result),
-      (error: unknown) => this.claimed(params.limit, undefined, error),
+      (result) => this.claimed(params, result),
+      (error: unknown) => this.claimed(params, undefined, error),
     );
     const done = this.inflight;
     void done.finally(() => {
@@ -106,12 +116,29 @@ export class Producer {
     if (limit <= 0) return null;
     this.claiming = true;
     this.wokenDuringClaim = false;
-    return { queues: this.hooks.queues, limit, leaseMs: this.hooks.leaseMs, workerId: this.hooks.workerId };
+    return {
+      queues: this.hooks.queues,
+      limit,
+      leaseMs: this.hooks.leaseMs,
+      workerId: this.hooks.workerId,
+      claimId: randomToken(8),
+    };
   }
 
-  /** Finishes a claim reserved with `takeClaim`. */
-  claimed(limit: number, result: ClaimResult | undefined, error?: unknown): void {
+  /**
+   * Finishes a claim reserved with `takeClaim`. `mayHaveRun` (default: the error is the store being
+   * unreachable): the claim may have run without its reply arriving.
+   */
+  claimed(
+    claim: ClaimParams,
+    result: ClaimResult | undefined,
+    error?: unknown,
+    mayHaveRun = error instanceof StoreUnavailableError,
+  ): void {
+    const limit = claim.limit;
     this.claiming = false;
+    if (!result && mayHaveRun && claim.claimId !== undefined) this.strays.add(claim.claimId);
+    if (result && this.strays.size) void this.releaseStrays();
     if (result) {
       this.errorDelayMs = 0;
       if (result.jobs.length < limit) {
@@ -127,6 +154,23 @@ export class Producer {
     if (this.wokenDuringClaim) this.maybeMore = true;
     if (this.running && this.maybeMore && this.errorDelayMs === 0 && this.hooks.freeSlots() > 0)
       this.schedule();
+  }
+
+  /** Hands back the jobs of claims that may have run unseen (see the class comment); one pass at a time. */
+  private releaseStrays(): Promise<void> {
+    if (this.releasing || this.strays.size === 0) return this.releasing ?? Promise.resolve();
+    this.releasing = (async () => {
+      for (const claimId of [...this.strays]) {
+        try {
+          await this.hooks.store.jobReleaseClaim({ claimId });
+          this.strays.delete(claimId);
+        } catch (e) {
+          this.hooks.onError(e, 'release of a claim whose reply was lost');
+          return; // kept for the next pass
+        }
+      }
+    })().finally(() => (this.releasing = undefined));
+    return this.releasing;
   }
 
   /** Wakes at a scheduled job's run-at (keeps the earliest pending timer). */

@@ -199,7 +199,7 @@ export class Worker {
       onMaybeLost: (entry) => void this.onMaybeLost(entry),
       onFlushed: () => this.producer?.slotFreed(),
       takeClaim: () => this.producer?.takeClaim() ?? null,
-      claimed: (limit, result, error) => this.producer?.claimed(limit, result, error),
+      claimed: (claim, result, error, mayHaveRun) => this.producer?.claimed(claim, result, error, mayHaveRun),
       onError,
     });
     this.producer = new Producer({

@@ -228,4 +228,45 @@ describe('worker faults', () => {
     expect((await fila.getJob(job.id))!.state).toBe('scheduled');
     await worker.stop({ grace: 0 });
   });
+
+  it('jobs of a claim whose reply was lost are handed back at once and run without a crash counted', async () => {
+    for (const method of ['jobClaim', 'jobCompleteMany'] as const) {
+      const base = new SqliteStore({ path: join(dir, `${method}.db`) });
+      let lose = true;
+      // The claim lands, then its reply is lost as with a dropped connection.
+      const lossy = withOverrides(base, {
+        jobClaim: async (params) => {
+          const result = await base.jobClaim(params);
+          if (method === 'jobClaim' && lose && result.jobs.length) {
+            lose = false;
+            throw new StoreUnavailableError('connection lost (test)');
+          }
+          return result;
+        },
+        jobCompleteMany: async (params) => {
+          const result = await base.jobCompleteMany(params);
+          if (method === 'jobCompleteMany' && lose && result.claimed?.jobs.length) {
+            lose = false;
+            throw new StoreUnavailableError('connection lost (test)');
+          }
+          return result;
+        },
+      });
+      const fila = client({ store: lossy });
+      const task = defineTask({ name: 'quick', handler: () => 'ok' });
+      const worker = fila.worker({ tasks: [task], concurrency: 2, prefetch: 0, handleSignals: false });
+      await worker.start();
+      const jobs = await fila.enqueueMany(
+        Array.from({ length: 6 }, (_, i) => ({ task: 'quick', payload: { i } })),
+      );
+      const started = Date.now();
+      for (const job of jobs) {
+        // Well before the 30 s lease would have expired: handed back, not rescued.
+        expect(await waitForState(fila, job.id, 'completed', 5000)).toMatchObject({ crashCount: 0 });
+      }
+      expect(lose).toBe(false);
+      expect(Date.now() - started).toBeLessThan(5000);
+      await worker.stop({ grace: 0 });
+    }
+  });
 });

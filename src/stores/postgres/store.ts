@@ -15,8 +15,7 @@
  * (synchronous_commit=on, the default, survives a server crash).
  */
 import pg from 'pg';
-import { randomToken } from '../../core/ids.js';
-import type { Job, JobFilter } from '../../core/job.js';
+import type { Job, JobFilter, JobState } from '../../core/job.js';
 import type {
   ClaimParams,
   ClaimResult,
@@ -52,6 +51,7 @@ import { Operations } from './operations.js';
 import { Registry } from './registry.js';
 import { claimedFromTuples, num } from './rows.js';
 import { statements } from './sql.gen.js';
+import { checkClaim, checkClaimId, claimNonce } from '../shared.js';
 import { redactUrl, type PostgresStoreOptions } from './url.js';
 
 type Statements = { -readonly [K in keyof typeof statements]: string };
@@ -279,9 +279,10 @@ export class PostgresStore implements Store {
   }
 
   async jobClaim(params: ClaimParams): Promise<ClaimResult> {
+    checkClaim(params);
     if (params.limit <= 0 || params.queues.length === 0)
       return { jobs: [], nextRunAt: null, now: Date.now() };
-    const nonce = randomToken(12);
+    const nonce = claimNonce(params);
     const text = this.claimStatement('claim', params.queues.length > 1);
     const [row] = await this.db.query<ClaimRow>(text, this.claimValues(params, nonce));
     return this.claimResult(params, nonce, row!);
@@ -291,6 +292,7 @@ export class PostgresStore implements Store {
     jobs: CompleteItem[];
     claim?: ClaimParams;
   }): Promise<FinishResult & { claimed?: ClaimResult }> {
+    checkClaim(params.claim);
     const { leases, seqs, tokens } = fenced(params.jobs);
     // Array literals built here: see arrays.ts.
     const arrays = [intArray(seqs), textArray(tokens), textArray(params.jobs.map((j) => j.result))];
@@ -303,7 +305,7 @@ export class PostgresStore implements Store {
       );
       return claim ? { ...out, claimed: { jobs: [], nextRunAt: null, now: Date.now() } } : out;
     }
-    const nonce = randomToken(12);
+    const nonce = claimNonce(claim);
     const text = this.claimStatement('completeAndClaim', claim.queues.length > 1);
     const [row] = await this.db.query<ClaimRow & { done: number[] | null }>(text, [
       ...arrays,
@@ -348,6 +350,15 @@ export class PostgresStore implements Store {
     );
     if (out.done.some((d) => d.state === 'queued')) this.wake();
     return out;
+  }
+
+  async jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[] }> {
+    const rows = await this.db.query<{ id: string; state: JobState }>(this.sql.releaseClaim, [
+      checkClaimId(params.claimId),
+      this.channel,
+    ]);
+    if (rows.some((r) => r.state === 'queued')) this.wake();
+    return { released: rows.map((r) => r.id) };
   }
 
   async jobExtendLeases(params: { leases: LeaseRef[]; leaseMs: number }): Promise<LeaseStatus> {

@@ -50,6 +50,7 @@ import type {
   WorkerInfo,
 } from '../../core/store.js';
 import { connect, ready, type RedisClient } from './connection.js';
+import { checkClaim, checkClaimId } from '../shared.js';
 import { publicId, storedId } from './ids.js';
 import { KeyLayout } from './keys.js';
 import { Reads } from './reads.js';
@@ -269,9 +270,10 @@ export class RedisStore implements Store {
   // ---- claim and finish ----------------------------------------------------------------------------
 
   async jobClaim(params: ClaimParams): Promise<ClaimResult> {
+    checkClaim(params);
     if (params.limit <= 0 || params.queues.length === 0)
       return { jobs: [], nextRunAt: null, now: Date.now() };
-    const nonce = randomToken(8);
+    const nonce = params.claimId === undefined ? randomToken(8) : checkClaimId(params.claimId);
     const reply = (await this.run('claim', params.queues, [
       params.limit,
       params.leaseMs,
@@ -285,6 +287,7 @@ export class RedisStore implements Store {
     jobs: CompleteItem[];
     claim?: ClaimParams;
   }): Promise<FinishResult & { claimed?: ClaimResult }> {
+    checkClaim(params.claim);
     const queues: string[] = [];
     const args: (string | number)[] = [params.jobs.length];
     for (const job of params.jobs) {
@@ -293,7 +296,7 @@ export class RedisStore implements Store {
       args.push(storedId(job.id), lease.nonce, lease.queue, job.result ?? '');
     }
     const claim = params.claim && params.claim.limit > 0 && params.claim.queues.length ? params.claim : null;
-    const nonce = randomToken(8);
+    const nonce = claim?.claimId === undefined ? randomToken(8) : checkClaimId(claim.claimId);
     if (claim) {
       queues.push(...claim.queues);
       args.push(
@@ -351,6 +354,13 @@ export class RedisStore implements Store {
     const out = await this.fenced('release', params.jobs, args);
     if (out.done.some((d) => d.state === 'queued')) this.subscriber.notify('jobs');
     return out;
+  }
+
+  async jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[] }> {
+    // No queues up front: the script names those of the claim's jobs (MOVED).
+    const ids = (await this.run('releaseClaim', [], [checkClaimId(params.claimId)])) as string[];
+    if (ids.length) this.subscriber.notify('jobs');
+    return { released: ids.map(publicId) };
   }
 
   /** Runs a fenced script that answers {state, runAt} per lease, or false for a stale one. */

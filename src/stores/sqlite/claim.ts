@@ -4,9 +4,8 @@
  * lease them by rowid. See claim.sql and claim-rows.sql for the measurements behind each step.
  */
 import type Database from 'better-sqlite3';
-import { randomToken } from '../../core/ids.js';
 import type { ClaimParams, ClaimedJob } from '../../core/store.js';
-import { leaseToken } from '../shared.js';
+import { claimNonce, leaseToken } from '../shared.js';
 import { claimedFromJson, type ClaimedRow } from './rows.js';
 import { statements as sql } from './sql.gen.js';
 import { limited, prepared } from './statements.js';
@@ -26,7 +25,7 @@ export interface ClaimedBatch {
  */
 export function claimNow(db: DB, params: ClaimParams, promote: boolean): ClaimedBatch {
   const now = Date.now();
-  const nonce = randomToken(12);
+  const nonce = claimNonce(params);
   if (promote) prepared(db, sql.promoteDue).run({ now, except: '[]', limit: 1000 });
   const paused = prepared(db, sql.pausedQueues).pluck().all() as string[];
   const queues = new Set(params.queues); // a queue named twice is claimed from once

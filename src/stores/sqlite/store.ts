@@ -52,7 +52,7 @@ import { isBusy, mapError } from './errors.js';
 import { Operations } from './operations.js';
 import { Registry } from './registry.js';
 import { INSERT_CHUNK, insertJobs } from './insert.js';
-import { parseLeaseToken } from '../shared.js';
+import { checkClaim, checkClaimId, parseLeaseToken } from '../shared.js';
 import { MIGRATIONS, applyMigrations, isCurrent } from './migrate.js';
 import { statements as sql } from './sql.gen.js';
 import { prepared } from './statements.js';
@@ -263,6 +263,7 @@ export class SqliteStore implements Store {
   // ---- claim and finish ----------------------------------------------------------------------------
 
   async jobClaim(params: ClaimParams): Promise<ClaimResult> {
+    checkClaim(params);
     const { queues, limit } = params;
     const start = Date.now();
     if (limit <= 0 || queues.length === 0) return { jobs: [], nextRunAt: null, now: start };
@@ -299,6 +300,7 @@ export class SqliteStore implements Store {
     jobs: CompleteItem[];
     claim?: ClaimParams;
   }): Promise<FinishResult & { claimed?: ClaimResult }> {
+    checkClaim(params.claim);
     const { out, claimed } = await this.write(() => {
       const now = Date.now();
       const complete = this.prepare(sql.complete);
@@ -343,6 +345,16 @@ export class SqliteStore implements Store {
     );
     if (out.done.some((d) => d.state === 'queued')) this.wake();
     return out;
+  }
+
+  async jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[] }> {
+    const token = checkClaimId(params.claimId);
+    const rows = await this.write(
+      () =>
+        this.prepare(sql.releaseClaim).all({ token, now: Date.now() }) as { id: string; state: JobState }[],
+    );
+    if (rows.some((r) => r.state === 'queued')) this.wake();
+    return { released: rows.map((r) => r.id) };
   }
 
   /**

@@ -1,0 +1,43 @@
+-- release-claim: gives back every job still leased by one claim, as release does with no delay: `queued`
+-- now, or `cancelled` (key freed) if a cancel was requested; the attempt is not spent. For a claim whose
+-- caller never saw its reply.
+-- KEYS: the global keys, then the keys of the queues of the claim's jobs (see Returns).
+-- ARGV (after the queue list): the claim's nonce.
+-- Returns: the ids given back, or {'MOVED', queue...} (nothing written) naming the queues of the claim's
+--   jobs whose keys were not passed.
+-- Guarantee: only jobs whose lease token is still this claim's (`<nonce>-<seq>`) move. Cost: reads the
+--   record of every active job (the claim's jobs are found through the `active` set).
+local nonce = arg(1)
+local mine = {}
+local missing, seen = {'MOVED'}, {}
+for _, id in ipairs(redis.call('ZRANGE', gk('active'), 0, -1)) do
+  local f = loadJob(id)
+  if f and f[F_STATE] == 'active' and f[F_TOKEN] == nonce .. '-' .. f[F_SEQ] then
+    mine[#mine + 1] = {id, f}
+    if not hasQueue(f[F_QUEUE]) and not seen[f[F_QUEUE]] then
+      seen[f[F_QUEUE]] = true
+      missing[#missing + 1] = f[F_QUEUE]
+    end
+  end
+end
+if #missing > 1 then return missing end
+local out = {}
+for _, job in ipairs(mine) do
+  local id, f = job[1], job[2]
+  leave(id, f)
+  if f[F_CANCEL] ~= '' then
+    f[F_STATE] = 'cancelled'
+    f[F_FINISHED] = num(NOW)
+  else
+    f[F_STATE] = 'queued'
+  end
+  f[F_RUN] = num(NOW)
+  f[F_ATTEMPT] = num(tonumber(f[F_ATTEMPT]) - 1)
+  f[F_LEASE] = ''
+  f[F_TOKEN] = ''
+  enter(id, f)
+  if f[F_STATE] == 'cancelled' then freeKey(id) end
+  if f[F_STATE] == 'queued' then wake(f[F_QUEUE]) end
+  out[#out + 1] = id
+end
+return done(out)
