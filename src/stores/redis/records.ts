@@ -30,6 +30,9 @@ interface JobRecord {
   p: unknown;
 }
 
+/** Whether a task's jobs can be written `<task> <payload>`: only if that cannot be read another way. */
+const shortForm = (task: string) => !task.startsWith('{') && !task.includes(' ');
+
 /**
  * The client's part of a new job's record; payload and metadata are already JSON and go in as they are.
  * A job with no options of its own is written `<task> <payload>` (12 bytes less than the JSON object
@@ -43,8 +46,7 @@ export function encodeRecord(job: NewJob): string {
     job.timeoutMs === null &&
     job.key === null &&
     job.metadata === null &&
-    !job.task.startsWith('{') &&
-    !job.task.includes(' ')
+    shortForm(job.task)
   ) {
     return `${job.task} ${job.payload}`;
   }
@@ -66,9 +68,10 @@ export function parseRecord(text: string): JobRecord {
 
 /** Whether the client's part of a record is a job of `task`, without parsing its payload. */
 export function recordHasTask(text: string, task: string): boolean {
-  return text.startsWith('{')
-    ? text.startsWith(`{"t":${JSON.stringify(task)},`)
-    : text.startsWith(`${task} `);
+  if (text.startsWith('{')) return text.startsWith(`{"t":${JSON.stringify(task)},`);
+  // A task with a space (or a leading '{') is never written short, and could match the start of another
+  // task's payload.
+  return shortForm(task) && text.startsWith(`${task} `);
 }
 
 /** A state string's first field: the state's letter (lua/lib.lua, STATE_CODES) or, before layout 4, its name. */

@@ -5,9 +5,9 @@
 -- Returns: the cursor to call again with, or 'done' once `st` is empty (and deleted).
 -- Guarantee: each job is converted in one step (record rewritten and its `st` field deleted together),
 --   so a conversion cut short carries on where it stopped. Converting twice is harmless: a record that
---   already starts with a state string (the client's JSON always starts with '{') gets the state string
---   from `st`, which is the newer one (written by a layout-1 process after the conversion). A line break
---   in a worker id, which layout 1 allowed, becomes a space.
+--   already starts with a state string (a layout-1 record, the client's JSON alone, starts with '{')
+--   gets the state string from `st`, which is the newer one (written by a layout-1 process after the
+--   conversion). A line break in a worker id, which layout 1 allowed, becomes a space.
 local st = extraKey(1)
 local reply = redis.call('HSCAN', st, arg(1), 'COUNT', 500)
 local found = reply[2]
