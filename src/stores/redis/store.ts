@@ -17,7 +17,6 @@
  */
 import {
   DuplicateJobError,
-  FilaError,
   SchemaVersionError,
   UnsupportedError,
   ValidationError,
@@ -53,6 +52,7 @@ import { connect, ready, type RedisClient } from './connection.js';
 import { checkClaim, checkClaimId } from '../shared.js';
 import { publicId, storedId } from './ids.js';
 import { KeyLayout } from './keys.js';
+import { Operations } from './operations.js';
 import { Reads } from './reads.js';
 import {
   claimedToJob,
@@ -108,9 +108,6 @@ const MIGRATIONS: readonly Migration[] = [
 
 type ClaimReply = [string, string | null, ...[string, string, string, string | null][]];
 
-/** Queues per promote-due call (each brings six keys). */
-const PROMOTE_QUEUES_PER_CALL = 100;
-
 /** A worker id ends a job's state string, which a newline ends (lua/lib.lua). */
 function checkWorkerId(id: string): string {
   if (/[\r\n]/.test(id)) throw new ValidationError(`workerId: must not contain a line break`);
@@ -128,6 +125,7 @@ export class RedisStore implements Store {
   private readonly subscriber: Subscriber;
   private readonly reads: Reads;
   private readonly registry: Registry;
+  private readonly operations: Operations;
 
   constructor(options: RedisStoreOptions) {
     this.layout = new KeyLayout(options.prefix ?? 'fila');
@@ -143,6 +141,12 @@ export class RedisStore implements Store {
     this.scripts = new Scripts(this.redis, this.layout);
     this.subscriber = new Subscriber(() => connect(target, 'subscriber'), this.layout.channel);
     this.reads = new Reads(this.redis, this.layout, (name, queues, args) => this.run(name, queues, args));
+    this.operations = new Operations(
+      this.layout,
+      this.reads,
+      (name, queues, args, extra) => this.run(name, queues, args, extra),
+      () => this.subscriber.notify('jobs'),
+    );
     this.registry = new Registry(
       this.redis,
       this.layout,
@@ -453,88 +457,39 @@ export class RedisStore implements Store {
     return out;
   }
 
-  // ---- operator actions ----------------------------------------------------------------------------
+  // ---- operator actions (operations.ts) -----------------------------------------------------------
 
-  async jobCancel(params: JobTarget): Promise<{ cancelled: string[]; requested: string[] }> {
-    const ids = await this.reads.targetIds(params);
-    const out = { cancelled: [] as string[], requested: [] as string[] };
-    for (const chunk of chunks(ids)) {
-      const codes = (await this.run('cancel', [], [chunk.length, ...chunk.map(storedId)])) as string[];
-      chunk.forEach((id, i) => {
-        if (codes[i] === 'c') out.cancelled.push(id);
-        else if (codes[i] === 'r') out.requested.push(id);
-      });
-    }
-    return out;
+  jobCancel(params: JobTarget): Promise<{ cancelled: string[]; requested: string[] }> {
+    return this.operations.jobCancel(params);
   }
 
-  async jobPromoteDue(params: { exceptQueues: string[]; limit: number }): Promise<{ promoted: number }> {
-    const except = new Set(params.exceptQueues);
-    const queues = (await this.reads.queueNames()).filter((q) => !except.has(q));
-    let promoted = 0;
-    // A chunk of queues per call keeps each script's key list short, however many queues there are.
-    for (let i = 0; i < queues.length && promoted < params.limit; i += PROMOTE_QUEUES_PER_CALL) {
-      const chunk = queues.slice(i, i + PROMOTE_QUEUES_PER_CALL);
-      promoted += (await this.run('promoteDue', chunk, [params.limit - promoted])) as number;
-    }
-    return { promoted };
+  jobPromoteDue(params: { exceptQueues: string[]; limit: number }): Promise<{ promoted: number }> {
+    return this.operations.jobPromoteDue(params);
   }
 
-  async jobRetry(params: JobTarget): Promise<{ retried: string[] }> {
-    const ids = await this.reads.targetIds(params);
-    const retried: string[] = [];
-    for (const chunk of chunks(ids)) {
-      const done = (await this.run('retry', [], [chunk.length, ...chunk.map(storedId)])) as string[];
-      retried.push(...done.map(publicId));
-    }
-    if (retried.length) this.subscriber.notify('jobs');
-    return { retried };
+  jobRetry(params: JobTarget): Promise<{ retried: string[] }> {
+    return this.operations.jobRetry(params);
   }
 
-  async jobRemove(params: { ids: string[] }): Promise<{ removed: string[] }> {
-    const removed: string[] = [];
-    for (const chunk of chunks(params.ids)) {
-      const logs = chunk.map((id) => this.layout.logKey(id));
-      const gone = (await this.run('remove', [], [chunk.length, ...chunk.map(storedId)], logs)) as string[];
-      removed.push(...gone.map(publicId));
-    }
-    return { removed };
+  jobRemove(params: { ids: string[] }): Promise<{ removed: string[] }> {
+    return this.operations.jobRemove(params);
   }
 
-  async jobClean(params: {
+  jobClean(params: {
     state: 'completed' | 'failed' | 'cancelled';
     olderThanMs: number;
     queues?: string[];
     limit: number;
   }): Promise<{ removed: number }> {
-    if (!['completed', 'failed', 'cancelled'].includes(params.state)) {
-      throw new FilaError('invalid_argument', `state: clean takes completed, failed or cancelled`);
-    }
-    const queues = params.queues ?? (await this.reads.queueNames());
-    if (queues.length === 0) return { removed: 0 };
-    // Two steps, so that each job's log list can be named in KEYS: find, then delete what still matches.
-    const ids = (await this.run('cleanFind', queues, [
-      params.state,
-      params.olderThanMs,
-      params.limit,
-    ])) as string[];
-    if (ids.length === 0) return { removed: 0 };
-    const removed = (await this.run(
-      'clean',
-      queues,
-      [params.state, params.olderThanMs, ids.length, ...ids],
-      ids.map((id) => this.layout.logKey(publicId(id))),
-    )) as number;
-    return { removed };
+    return this.operations.jobClean(params);
   }
 
-  async queuePause(params: { queue: string }): Promise<void> {
-    await this.run('queuePause', [params.queue], ['1']);
+  queuePause(params: { queue: string }): Promise<void> {
+    return this.operations.queuePause(params);
   }
 
-  async queueResume(params: { queue: string }): Promise<void> {
-    await this.run('queuePause', [params.queue], ['0']);
-    this.subscriber.notify('jobs');
+  queueResume(params: { queue: string }): Promise<void> {
+    return this.operations.queueResume(params);
   }
 
   // ---- reads (reads.ts) ----------------------------------------------------------------------------
@@ -623,9 +578,4 @@ function claimResult(reply: ClaimReply): ClaimResult {
     jobs[i] = job;
   }
   return { jobs, nextRunAt: nextRunAt === null ? null : Number(nextRunAt), now: Number(now) };
-}
-
-/** Ids in batches small enough for one script call each. */
-function* chunks(ids: string[], size = 500): Generator<string[]> {
-  for (let i = 0; i < ids.length; i += size) yield ids.slice(i, i + size);
 }

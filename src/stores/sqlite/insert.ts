@@ -5,8 +5,9 @@
  * transaction (or as one autocommit statement, see store.ts), on the store's connection or the
  * application's.
  */
+import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
-import { DuplicateJobError, FilaError } from '../../core/errors.js';
+import { DuplicateJobError, FilaError, ValidationError } from '../../core/errors.js';
 import type { JobState } from '../../core/job.js';
 import type { InsertResult, NewJob } from '../../core/store.js';
 import { rowToJob, type JobRow } from './rows.js';
@@ -172,4 +173,30 @@ function insertKeyed(db: DB, job: NewJob, now: number): InsertResult {
     createdAt: existing.created_at,
     job: rowToJob(existing),
   };
+}
+
+/**
+ * The application's connection `tx` for a transactional insert, once it is known to be a better-sqlite3
+ * connection to the store's own file (`path`; `own` is the store's connection).
+ */
+export function foreignConnection(tx: unknown, own: DB, path: string): DB {
+  const db = tx as DB;
+  if (tx === own) return db;
+  if (
+    !db ||
+    typeof db.prepare !== 'function' ||
+    typeof db.transaction !== 'function' ||
+    typeof db.name !== 'string'
+  ) {
+    throw new ValidationError(
+      'tx: expected a better-sqlite3 Database (the connection holding your transaction)',
+    );
+  }
+  if (!db.open) throw new ValidationError('tx: the database connection is closed');
+  if (resolve(db.name) !== path) {
+    throw new ValidationError(
+      `tx: the connection is to ${db.name}, but Fila's store is ${path}; they must be the same file`,
+    );
+  }
+  return db;
 }

@@ -21,7 +21,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { StoreUnavailableError, ValidationError } from '../../core/errors.js';
+import { StoreUnavailableError } from '../../core/errors.js';
 import type { Job, JobFilter, JobState } from '../../core/job.js';
 import {
   type ClaimParams,
@@ -51,7 +51,7 @@ import { claimedJobs, claimNow, type ClaimedBatch } from './claim.js';
 import { isBusy, mapError } from './errors.js';
 import { Operations } from './operations.js';
 import { Registry } from './registry.js';
-import { INSERT_CHUNK, insertJobs } from './insert.js';
+import { foreignConnection, INSERT_CHUNK, insertJobs } from './insert.js';
 import { checkClaim, checkClaimId, parseLeaseToken } from '../shared.js';
 import { MIGRATIONS, applyMigrations, isCurrent } from './migrate.js';
 import { statements as sql } from './sql.gen.js';
@@ -218,7 +218,7 @@ export class SqliteStore implements Store {
       // (errors are thrown, not returned), so it also works inside better-sqlite3's synchronous
       // db.transaction(). The jobs exist iff the application commits; workers hear of them through
       // the WAL watch when it does.
-      const db = this.foreignConnection(params.tx);
+      const db = foreignConnection(params.tx, this.db, this.path);
       try {
         return Promise.resolve(db.transaction(() => insertJobs(db, params.jobs, Date.now()))());
       } catch (e) {
@@ -236,28 +236,6 @@ export class SqliteStore implements Store {
       if (results.some((r) => r.outcome !== 'existing')) this.wake();
       return results;
     });
-  }
-
-  private foreignConnection(tx: unknown): DB {
-    const db = tx as DB;
-    if (tx === this.db) return db;
-    if (
-      !db ||
-      typeof db.prepare !== 'function' ||
-      typeof db.transaction !== 'function' ||
-      typeof db.name !== 'string'
-    ) {
-      throw new ValidationError(
-        'tx: expected a better-sqlite3 Database (the connection holding your transaction)',
-      );
-    }
-    if (!db.open) throw new ValidationError('tx: the database connection is closed');
-    if (resolve(db.name) !== this.path) {
-      throw new ValidationError(
-        `tx: the connection is to ${db.name}, but Fila's store is ${this.path}; they must be the same file`,
-      );
-    }
-    return db;
   }
 
   // ---- claim and finish ----------------------------------------------------------------------------
