@@ -5,8 +5,8 @@
  *   Executor    runs one handler with its signal, timeout and schema check
  *   Completer   writes outcomes in batches
  *   LeaseKeeper renews all leases in one call and hears about lost leases and cancellations
- *   Rescuer     recovers jobs of crashed workers (any live worker does it for everyone)
- *   Pruner      deletes finished jobs past their retention
+ *   Housekeeping reports to the registry, rescues jobs of crashed workers (any live worker does it
+ *               for everyone) and deletes finished jobs past their retention
  *   RunBuffer   holds jobs claimed ahead of free slots (buffer.ts); options.ts checks the options
  *
  * Invariants: a run's outcome is reported at most once (`JobRun.reported`); a job's slot is freed only
@@ -17,7 +17,6 @@
  * slots free up (see buffer.ts: sized by the mean handler time, given back when handlers turn slow).
  * Buffered jobs are leased, heartbeated, cancellable, and released at shutdown.
  */
-import { hostname } from 'node:os';
 import type { BackoffFunction } from '../core/backoff.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import type { FilaEvents } from '../core/event-map.js';
@@ -34,9 +33,9 @@ import type { BackoffPolicy, Job, JobState } from '../core/job.js';
 import type { ClaimedJob, LeaseRef, LeaseStatus, Store } from '../core/store.js';
 import type { AnyTask } from '../core/task.js';
 import { jobEvent, type EventPublisher } from '../client/publisher.js';
-import { VERSION } from '../version.js';
 import { Completer, type PendingOutcome } from './completer.js';
 import { Executor, type Outcome } from './executor.js';
+import { Housekeeping } from './housekeeping.js';
 import { JobRun } from './job-run.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { Periodic } from './periodic.js';
@@ -54,10 +53,6 @@ interface WorkerHost {
   publisher: EventPublisher;
   forgetWorker(worker: Worker): void;
 }
-
-/** How often a worker reports itself to the registry, and after how long without a report it is gone. */
-const REGISTRY_BEAT_MS = 5000;
-const REGISTRY_TTL_MS = 15_000;
 
 export class Worker {
   readonly id: string;
@@ -94,10 +89,8 @@ export class Worker {
   private completer: Completer | undefined;
   private executor: Executor | undefined;
   private leaseKeeper: LeaseKeeper | undefined;
-  private rescuer: Periodic | undefined;
+  private housekeeping: Housekeeping | undefined;
   private stallCheck: Periodic | undefined;
-  private pruner: Periodic | undefined;
-  private registrar: Periodic | undefined;
   private startedAt = 0;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopped: Promise<void> | undefined;
@@ -238,8 +231,6 @@ export class Worker {
       onTick: () => setImmediate(() => this.expireLeases(performance.now())),
       onError,
     });
-    this.rescuer = new Periodic(this.rescueIntervalMs, () => this.rescue());
-    this.pruner = new Periodic(this.pruneIntervalMs, () => this.prune());
     this.stallCheck = new Periodic(
       STALL_CHECK_MS,
       async () => {
@@ -247,19 +238,37 @@ export class Worker {
       },
       0,
     );
-    this.registrar = new Periodic(REGISTRY_BEAT_MS, () => this.beat(), 0.1);
     this.startedAt = Date.now();
+    this.housekeeping = new Housekeeping({
+      store,
+      workerId: this.id,
+      queues: this.queues,
+      concurrency: this.concurrency,
+      startedAt: this.startedAt,
+      maxCrashes: this.maxCrashes,
+      retention: this.retention,
+      rescueIntervalMs: this.rescueIntervalMs,
+      pruneIntervalMs: this.pruneIntervalMs,
+      activeJobs: () => {
+        const ids: string[] = [];
+        for (const run of this.runs.values()) if (run.startedAt > 0 && !run.settled) ids.push(run.job.id);
+        return ids;
+      },
+      onRescued: (ids, state) => {
+        if (this.wants('job:rescue')) for (const jobId of ids) this.emit('job:rescue', { jobId, state });
+        this.publisher.publishJobs('job:rescue', ids, { state });
+      },
+      onError,
+    });
     this.state = 'running';
     this.leaseKeeper.start();
     this.producer.start();
-    this.rescuer.start(true);
-    this.registrar.start(true);
+    const registered = this.housekeeping.start();
     if (this.buffer.auto) this.stallCheck.start();
-    if (this.retention.length) this.pruner.start();
     if (this.handleSignals) handleSignalsFor(this);
     this.emit('worker:start', { workerId: this.id, queues: [...this.queues], concurrency: this.concurrency });
     // Once start() resolves, the worker is in the registry (its first beat reports errors itself).
-    await this.registrar.idle();
+    await registered;
   }
 
   /**
@@ -296,12 +305,7 @@ export class Worker {
     await this.producer!.stop();
     // Buffered jobs never started: give them back now, not after the grace period.
     for (const run of this.buffer.takeAll()) if (!run.reported && !run.discarded) this.giveBack(run);
-    await Promise.all([
-      this.rescuer!.stop(),
-      this.pruner!.stop(),
-      this.registrar!.stop(),
-      this.stallCheck!.stop(),
-    ]);
+    await Promise.all([this.housekeeping!.stop(), this.stallCheck!.stop()]);
     if (this.busy > 0 && !this.graceCut) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(finish, graceMs);
@@ -594,88 +598,6 @@ export class Worker {
       else this.publisher.publish(jobEvent('job:fail', job, { attempt, error, durationMs }));
     } else if (entry.snooze) {
       this.publisher.publish(jobEvent('job:snooze', job, { runAt }));
-    }
-  }
-
-  // ---- housekeeping --------------------------------------------------------------------------------
-
-  /** Reports this worker to the registry: who it is, what it serves, which jobs it runs. */
-  private async beat(): Promise<void> {
-    const activeJobs: string[] = [];
-    for (const run of this.runs.values()) if (run.startedAt > 0 && !run.settled) activeJobs.push(run.job.id);
-    try {
-      await this.store!.workerBeat({
-        worker: {
-          id: this.id,
-          kind: 'worker',
-          host: hostname(),
-          pid: process.pid,
-          queues: [...this.queues],
-          concurrency: this.concurrency,
-          activeJobs,
-          startedAt: this.startedAt,
-          version: VERSION,
-        },
-        ttlMs: REGISTRY_TTL_MS,
-      });
-    } catch (e) {
-      this.emit('worker:error', { workerId: this.id, error: e, during: 'registry' });
-    }
-  }
-
-  private async rescue(): Promise<void> {
-    try {
-      const { requeued, failed, cancelled } = await this.store!.jobRescue({
-        maxCrashes: this.maxCrashes,
-        limit: 1000,
-      });
-      const outcomes: [string[], JobState][] = [
-        [requeued, 'queued'],
-        [failed, 'failed'],
-        [cancelled, 'cancelled'],
-      ];
-      for (const [ids, state] of outcomes) {
-        for (const jobId of ids) if (this.wants('job:rescue')) this.emit('job:rescue', { jobId, state });
-        this.publisher.publishJobs('job:rescue', ids, { state });
-      }
-    } catch (e) {
-      this.emit('worker:error', { workerId: this.id, error: e, during: 'rescue' });
-    }
-    await this.promoteUnserved();
-  }
-
-  /**
-   * Overdue scheduled and retrying jobs in queues no live worker serves are marked queued (claims do it
-   * for served queues), so they do not show as waiting for a run-at that has passed. Apart from the
-   * lease rescue, so that a failure here never holds rescues back.
-   */
-  private async promoteUnserved(): Promise<void> {
-    try {
-      // This worker's own queues too: its first sweep runs before its first registry report lands.
-      const served = new Set<string>(this.queues);
-      for (const w of await this.store!.workerList()) for (const q of w.queues) served.add(q);
-      await this.store!.jobPromoteDue({ exceptQueues: [...served], limit: 1000 });
-    } catch (e) {
-      this.emit('worker:error', { workerId: this.id, error: e, during: 'promote' });
-    }
-  }
-
-  private async prune(): Promise<void> {
-    try {
-      for (const [state, olderThanMs] of this.retention) {
-        // Bounded work per pass: at most 10 batches of 1,000 per state.
-        for (let i = 0; i < 10; i++) {
-          const { removed } = await this.store!.jobClean({
-            state,
-            olderThanMs,
-            queues: [...this.queues],
-            limit: 1000,
-          });
-          if (removed < 1000) break;
-        }
-      }
-    } catch (e) {
-      this.emit('worker:error', { workerId: this.id, error: e, during: 'prune' });
     }
   }
 
