@@ -83,9 +83,10 @@ export interface ClaimParams {
   leaseMs: number;
   workerId: string;
   /**
-   * Names the claim (8–64 lowercase hex digits; the store makes one up when absent), so that a caller
-   * whose claim failed with the store unreachable (the claim may have run, its reply lost) can hand its
-   * jobs back with `jobReleaseClaim` instead of leaving them leased until their leases expire.
+   * Names the claim (16–64 lowercase hex digits, random and never used for another claim: it fences the
+   * claim's leases; the store makes one up when absent), so that a caller whose claim failed with the
+   * store unreachable (the claim may have run, its reply lost) can hand its jobs back with
+   * `jobReleaseClaim` instead of leaving them leased until their leases expire.
    */
   claimId?: string;
 }
@@ -355,9 +356,10 @@ export interface Store {
   /**
    * Gives back, like `jobReleaseMany` with no delay, every job still leased by the claim `claimId`
    * (`ClaimParams.claimId`): for a claim whose reply never arrived. Jobs of that claim already finished,
-   * released, or rescued and claimed again are left alone. Resolves to the ids given back.
+   * released, or rescued and claimed again are left alone. Resolves to the ids queued again and those
+   * that ended `cancelled` (a cancel was requested while they were leased).
    */
-  jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[] }>;
+  jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[]; cancelled: string[] }>;
 
   /** Deletes jobs that are not active, with their logs. */
   jobRemove(params: { ids: string[] }): Promise<{ removed: string[] }>;

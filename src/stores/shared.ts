@@ -78,7 +78,7 @@ export function claimedJob(r: ClaimTuple, attempt: number, workerId: string, sta
   };
 }
 
-const CLAIM_ID = /^[0-9a-f]{8,64}$/;
+const CLAIM_ID = /^[0-9a-f]{16,64}$/;
 
 /**
  * The nonce a claim leases its jobs under: the caller's `claimId` (so that `jobReleaseClaim` can find
@@ -96,7 +96,7 @@ export function checkClaim(claim: Pick<ClaimParams, 'claimId'> | undefined): voi
 
 export function checkClaimId(claimId: unknown): string {
   if (typeof claimId !== 'string' || !CLAIM_ID.test(claimId)) {
-    throw new ValidationError(`claimId: expected 8-64 lowercase hex digits, got ${JSON.stringify(claimId)}`);
+    throw new ValidationError(`claimId: expected 16-64 lowercase hex digits, got ${JSON.stringify(claimId)}`);
   }
   return claimId;
 }

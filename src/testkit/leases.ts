@@ -135,7 +135,7 @@ export function leaseTests(test: ConformanceTest): void {
       await fila.cancel(cancelled.id);
       const other = await store.jobClaim({ ...params, limit: 1 });
       const released = await store.jobReleaseClaim({ claimId });
-      expect(released.released.sort()).toEqual([cancelled.id, waiting.id].sort());
+      expect(released).toEqual({ released: [waiting.id], cancelled: [cancelled.id] });
       expect(await fila.getJob(waiting.id)).toMatchObject({ state: 'queued', attempt: 0, crashCount: 0 });
       expect(await fila.getJob(cancelled.id)).toMatchObject({ state: 'cancelled' });
       expect(await fila.getJob(done.id)).toMatchObject({ state: 'completed' });
@@ -143,12 +143,13 @@ export function leaseTests(test: ConformanceTest): void {
       // The old lease is dead, a second call finds nothing, and the job is claimed again.
       const stale = { id: waiting.id, token: waiting.token, result: null };
       expect((await store.jobCompleteMany({ jobs: [stale] })).lost).toHaveLength(1);
-      expect(await store.jobReleaseClaim({ claimId })).toEqual({ released: [] });
+      expect(await store.jobReleaseClaim({ claimId })).toEqual({ released: [], cancelled: [] });
       const again = await store.jobClaim({ ...params, limit: 5 });
       expect(again.jobs.map((j) => j.id)).toEqual([waiting.id]);
       expect(again.jobs[0]).toMatchObject({ attempt: 1, crashCount: 0 });
       await expect(store.jobReleaseClaim({ claimId: 'not hex' })).rejects.toThrow(/claimId/);
       await expect(store.jobClaim({ ...params, claimId: 'ABC' })).rejects.toThrow(/claimId/);
+      await expect(store.jobClaim({ ...params, claimId: '01234567' })).rejects.toThrow(/claimId/);
     });
 
     test('a job completes at most once: a stale or repeated report changes nothing', async (s) => {

@@ -196,13 +196,16 @@ export class Completer {
       },
       'complete',
     );
-    if (claim && !claimSettled)
+    if (claim && !claimSettled) {
+      const mayHaveRun = claimError instanceof StoreUnavailableError;
+      const what = mayHaveRun ? 'may have run' : 'did not run';
       this.hooks.claimed(
         claim,
         undefined,
-        new Error('completion batch failed; claim not run'),
-        claimError instanceof StoreUnavailableError,
+        new Error(`completion batch failed; the claim riding along ${what}`),
+        mayHaveRun,
       );
+    }
     await write(
       batch.filter((o) => o.kind === 'fail'),
       (entries) =>

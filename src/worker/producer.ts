@@ -12,7 +12,7 @@
  * A claim that failed with the store unreachable may have run, its reply lost: its jobs would then stay
  * leased to this worker, which never saw them, until their leases expired and a rescue counted a crash
  * against each. Every claim carries an id, and such a claim's jobs are handed back (`jobReleaseClaim`)
- * after the next claim that succeeds, and at stop.
+ * after the next claim that succeeds, and at the end of the worker's shutdown (`handBack`).
  */
 import { StoreUnavailableError } from '../core/errors.js';
 import { randomToken } from '../core/ids.js';
@@ -27,6 +27,8 @@ export interface ProducerHooks {
   /** Slots free to fill now (0 while the worker is saturated or the Completer is backed up). */
   freeSlots(): number;
   start(job: ClaimedJob): void;
+  /** Jobs a hand-back ended `cancelled` (a cancel was requested while they were leased). */
+  onCancelled(ids: string[]): void;
   onError(error: unknown, during: string): void;
 }
 
@@ -66,7 +68,7 @@ export class Producer {
     this.unlisten = undefined;
     clearTimeout(this.pollTimer);
     clearTimeout(this.dueTimer);
-    return (this.inflight ?? Promise.resolve()).then(() => this.releaseStrays());
+    return this.inflight ?? Promise.resolve();
   }
 
   /** New work may be ready. */
@@ -138,7 +140,7 @@ export class Producer {
     const limit = claim.limit;
     this.claiming = false;
     if (!result && mayHaveRun && claim.claimId !== undefined) this.strays.add(claim.claimId);
-    if (result && this.strays.size) void this.releaseStrays();
+    if (result && this.strays.size) void this.handBack();
     if (result) {
       this.errorDelayMs = 0;
       if (result.jobs.length < limit) {
@@ -156,17 +158,23 @@ export class Producer {
       this.schedule();
   }
 
-  /** Hands back the jobs of claims that may have run unseen (see the class comment); one pass at a time. */
-  private releaseStrays(): Promise<void> {
-    if (this.releasing || this.strays.size === 0) return this.releasing ?? Promise.resolve();
+  /**
+   * Hands back the jobs of claims that may have run unseen (see the class comment), until none is left
+   * or the store fails (those are kept for the next call). One pass at a time: a call during a pass
+   * waits for it, then goes on with what is left.
+   */
+  async handBack(): Promise<void> {
+    while (this.releasing) await this.releasing;
     this.releasing = (async () => {
-      for (const claimId of [...this.strays]) {
+      while (this.strays.size) {
+        const claimId = this.strays.values().next().value as string;
         try {
-          await this.hooks.store.jobReleaseClaim({ claimId });
+          const { cancelled } = await this.hooks.store.jobReleaseClaim({ claimId });
           this.strays.delete(claimId);
+          if (cancelled.length) this.hooks.onCancelled(cancelled);
         } catch (e) {
-          this.hooks.onError(e, 'release of a claim whose reply was lost');
-          return; // kept for the next pass
+          this.hooks.onError(e, 'hand-back of a claim whose reply was lost');
+          return;
         }
       }
     })().finally(() => (this.releasing = undefined));

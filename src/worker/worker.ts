@@ -206,6 +206,14 @@ export class Worker {
           ? 0
           : Math.max(0, this.concurrency - this.busy + this.buffer.target - this.buffer.length),
       start: (job) => this.run(job),
+      onCancelled: (ids) => {
+        this.publisher.publishJobs('job:cancel', ids);
+        if (!this.wants('job:cancel')) return;
+        store.jobGet({ ids }).then(
+          (jobs) => jobs.forEach((job) => this.emit('job:cancel', { jobId: job.id, job })),
+          (e: unknown) => onError(e, 'hand-back'),
+        );
+      },
       onError,
     });
     this.leaseKeeper = new LeaseKeeper({
@@ -326,6 +334,8 @@ export class Worker {
     }
     await this.completer!.drain(Date.now() + Math.max(5_000, this.leaseMs));
     this.completer!.stop();
+    // Claims that may have run unseen, the last one riding on the drain's completions included.
+    await this.producer!.handBack();
     await this.leaseKeeper!.stop();
     await this.store!.workerRemove({ id: this.id }).catch((e: unknown) =>
       this.emit('worker:error', { workerId: this.id, error: e, during: 'registry' }),

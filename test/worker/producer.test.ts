@@ -29,6 +29,7 @@ function setup(results: (params: ClaimParams) => Partial<ClaimResult>, freeSlots
     pollIntervalMs: 1000,
     freeSlots,
     start: (job) => void started.push(job.id),
+    onCancelled: () => {},
     onError: () => {},
   });
   return { producer, claims, started, wake: () => wake() };
@@ -117,6 +118,7 @@ describe('Producer', () => {
       pollIntervalMs: 60_000,
       freeSlots: () => free,
       start: () => {},
+      onCancelled: () => {},
       onError: (e) => void errors.push(e),
     });
     producer.start();

@@ -352,13 +352,14 @@ export class PostgresStore implements Store {
     return out;
   }
 
-  async jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[] }> {
+  async jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[]; cancelled: string[] }> {
     const rows = await this.db.query<{ id: string; state: JobState }>(this.sql.releaseClaim, [
       checkClaimId(params.claimId),
       this.channel,
     ]);
-    if (rows.some((r) => r.state === 'queued')) this.wake();
-    return { released: rows.map((r) => r.id) };
+    const released = rows.filter((r) => r.state === 'queued').map((r) => r.id);
+    if (released.length) this.wake();
+    return { released, cancelled: rows.filter((r) => r.state !== 'queued').map((r) => r.id) };
   }
 
   async jobExtendLeases(params: { leases: LeaseRef[]; leaseMs: number }): Promise<LeaseStatus> {

@@ -360,11 +360,15 @@ export class RedisStore implements Store {
     return out;
   }
 
-  async jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[] }> {
+  async jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[]; cancelled: string[] }> {
     // No queues up front: the script names those of the claim's jobs (MOVED).
-    const ids = (await this.run('releaseClaim', [], [checkClaimId(params.claimId)])) as string[];
-    if (ids.length) this.subscriber.notify('jobs');
-    return { released: ids.map(publicId) };
+    const reply = (await this.run('releaseClaim', [], [checkClaimId(params.claimId)])) as string[];
+    const out = { released: [] as string[], cancelled: [] as string[] };
+    for (let i = 0; i < reply.length; i += 2) {
+      (reply[i + 1] === 'queued' ? out.released : out.cancelled).push(publicId(reply[i]!));
+    }
+    if (out.released.length) this.subscriber.notify('jobs');
+    return out;
   }
 
   /** Runs a fenced script that answers {state, runAt} per lease, or false for a stale one. */

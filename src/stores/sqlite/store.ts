@@ -325,14 +325,15 @@ export class SqliteStore implements Store {
     return out;
   }
 
-  async jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[] }> {
+  async jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[]; cancelled: string[] }> {
     const token = checkClaimId(params.claimId);
     const rows = await this.write(
       () =>
         this.prepare(sql.releaseClaim).all({ token, now: Date.now() }) as { id: string; state: JobState }[],
     );
-    if (rows.some((r) => r.state === 'queued')) this.wake();
-    return { released: rows.map((r) => r.id) };
+    const released = rows.filter((r) => r.state === 'queued').map((r) => r.id);
+    if (released.length) this.wake();
+    return { released, cancelled: rows.filter((r) => r.state !== 'queued').map((r) => r.id) };
   }
 
   /**

@@ -1,6 +1,6 @@
 -- release-claim: gives back every job still leased by one claim, as release does with no delay: `queued`
 -- now, or `cancelled` if a cancel was requested; the attempt is not spent. For a claim whose caller never
--- saw its reply. Active jobs are found through jobs_state. Wakes the workers of queues that got a job back.
+-- saw its reply. Active jobs are found through jobs_active. Wakes the workers of queues that got a job back.
 -- Params: $1 the claim's nonce (lease_token), $2 channel
 -- Returns: id and new state of each job given back.
 WITH done AS (

@@ -3,15 +3,18 @@
 -- caller never saw its reply.
 -- KEYS: the global keys, then the keys of the queues of the claim's jobs (see Returns).
 -- ARGV (after the queue list): the claim's nonce.
--- Returns: the ids given back, or {'MOVED', queue...} (nothing written) naming the queues of the claim's
---   jobs whose keys were not passed.
+-- Returns: id, new state, id, new state... of the jobs given back, or {'MOVED', queue...} (nothing
+--   written) naming the queues of the claim's jobs whose keys were not passed.
 -- Guarantee: only jobs whose lease token is still this claim's (`<nonce>-<seq>`) move. Cost: reads the
---   record of every active job (the claim's jobs are found through the `active` set).
+--   record of every active job (the claim's jobs are found through the `active` set), decoding only
+--   those that hold the nonce.
 local nonce = arg(1)
+local mark = '|' .. nonce .. '-'
 local mine = {}
 local missing, seen = {'MOVED'}, {}
 for _, id in ipairs(redis.call('ZRANGE', gk('active'), 0, -1)) do
-  local f = loadJob(id)
+  local s = redis.call('HGET', gk('job'), id)
+  local f = s and string.find(s, mark, 1, true) and decode(s)
   if f and f[F_STATE] == 'active' and f[F_TOKEN] == nonce .. '-' .. f[F_SEQ] then
     mine[#mine + 1] = {id, f}
     if not hasQueue(f[F_QUEUE]) and not seen[f[F_QUEUE]] then
@@ -39,5 +42,6 @@ for _, job in ipairs(mine) do
   if f[F_STATE] == 'cancelled' then freeKey(id) end
   if f[F_STATE] == 'queued' then wake(f[F_QUEUE]) end
   out[#out + 1] = id
+  out[#out + 1] = f[F_STATE]
 end
 return done(out)
