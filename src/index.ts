@@ -3,6 +3,7 @@
  *
  *   import { createFila, defineTask } from 'fila';
  */
+import './heap-at-import.js'; // first: see worker/heap.ts
 export { createFila, Fila } from './client/fila.js';
 export type { FilaOptions, EnqueueItem, ListJobsQuery, JobPage, CleanOptions } from './client/fila.js';
 export type { EnqueueOptions } from './client/enqueue.js';

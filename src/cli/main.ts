@@ -3,6 +3,7 @@
  * (sqlite://.fila/fila.db), dispatches to a command, and maps every failure to a one-line message
  * and an exit code: 2 for bad input (nothing was changed), 1 for anything else.
  */
+import '../heap-at-import.js'; // first: see worker/heap.ts
 import { readFileSync } from 'node:fs';
 import { createFila, type Fila } from '../client/fila.js';
 import { isUserError } from '../core/errors.js';

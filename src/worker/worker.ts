@@ -42,7 +42,7 @@ import { Periodic } from './periodic.js';
 import { Producer } from './producer.js';
 import { RunBuffer, STALL_CHECK_MS } from './buffer.js';
 import { resolveWorkerOptions, type Retention, type WorkerOptions } from './options.js';
-import { leanHeapFlags } from './heap.js';
+import { leanHeapFlags, releaseYoungGeneration } from './heap.js';
 import { handleSignalsFor, releaseSignalsFor } from './signals.js';
 
 export type { RetentionOptions, WorkerOptions } from './options.js';
@@ -150,6 +150,7 @@ export class Worker {
     if (this.state !== 'new') throw new ValidationError(`worker: start() called on a ${this.state} worker`);
     this.state = 'starting';
     if (this.leanHeap) leanHeapFlags();
+    else releaseYoungGeneration();
     let store: Store;
     try {
       store = await this.host.store();

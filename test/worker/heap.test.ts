@@ -1,7 +1,8 @@
 /**
  * The worker's lean heap (src/worker/heap.ts): in a fresh process, a started worker holds V8's young
  * generation at its starting size while objects keep surviving scavenges; with `leanHeap: false` the same
- * load grows it, which shows the check can fail. Its old generation, filled with promoted garbage, peaks
+ * load grows it, which shows the check can fail. The hold starts when Fila is imported, so the same load
+ * before the worker starts does not grow it either, unless FILA_LEAN_HEAP=0 or Node's own flag says so. Its old generation, filled with promoted garbage, peaks
  * lower than with V8's own sizing, and a heap-growing flag Node was started with is left alone. A wrong
  * value is refused before anything starts.
  */
@@ -17,16 +18,25 @@ const CHILD = fileURLToPath(new URL('../fixtures/heap-child.mjs', import.meta.ur
 // The child imports the built package (dist/), which npm test builds first.
 const BUILT = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
+interface HeapSizes {
+  atImport: number;
+  beforeStart: number;
+  start: number;
+  end: number;
+  oldPeak: number;
+}
+
 function heapIn(
   leanHeap: boolean,
   nodeFlags: string[] = [],
   mode = '',
-): { start: number; end: number; oldPeak: number } {
+  env: NodeJS.ProcessEnv = {},
+): HeapSizes {
   const out = execFileSync(process.execPath, [...nodeFlags, CHILD, String(leanHeap), mode], {
     encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: { ...process.env, NODE_OPTIONS: '', FILA_LEAN_HEAP: '', ...env },
   });
-  return JSON.parse(out.trim().split('\n').pop()!) as { start: number; end: number; oldPeak: number };
+  return JSON.parse(out.trim().split('\n').pop()!) as HeapSizes;
 }
 
 describe('worker leanHeap', () => {
@@ -36,6 +46,18 @@ describe('worker leanHeap', () => {
     expect(lean.end).toBe(lean.start);
     const grown = heapIn(false);
     expect(grown.end).toBeGreaterThan(grown.start);
+  }, 30_000);
+
+  it('holds the young generation from import, so that loading before the worker starts does not grow it', () => {
+    if (!existsSync(BUILT)) throw new Error('the package is not built: run npm run build (npm test does)');
+    const held = heapIn(true, [], 'load-first');
+    expect(held.beforeStart).toBe(held.atImport);
+    expect(held.end).toBe(held.atImport);
+    // FILA_LEAN_HEAP=0 leaves V8's sizing alone until a worker starts; a semi-space flag of Node's too.
+    const off = heapIn(true, [], 'load-first', { FILA_LEAN_HEAP: '0' });
+    expect(off.beforeStart).toBeGreaterThan(off.atImport);
+    const own = heapIn(true, ['--max-semi-space-size=16'], 'load-first');
+    expect(own.beforeStart).toBeGreaterThan(own.atImport);
   }, 30_000);
 
   it('lets the old generation grow to 1.5x what survives, unless Node was given its own growing flag', () => {
