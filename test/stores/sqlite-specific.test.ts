@@ -5,7 +5,15 @@
  */
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  type FSWatcher,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -225,6 +233,41 @@ describe('SQLite store', () => {
       visibleAt = Date.now() + 120; // published 120 ms after the WAL was written
       writeFileSync(`${db}-wal`, 'frame');
       await waitFor(() => woken > 0, 'the watcher to see the commit', 2000);
+    } finally {
+      watcher.stop();
+    }
+  });
+
+  it('a watch that fails is set up again, and then hears commits as before', async () => {
+    mkdirSync(dir, { recursive: true });
+    const db = join(dir, 'restart.db');
+    let commits = 0;
+    let seen = 0;
+    const errors: unknown[] = [];
+    const watcher = new WalWatcher(
+      db,
+      () => {
+        const changed = commits !== seen;
+        seen = commits;
+        return changed;
+      },
+      () => {},
+      (e) => void errors.push(e),
+    );
+    expect(watcher.start()).toBe(true);
+    try {
+      const fsWatcher = (watcher as unknown as { watcher: FSWatcher }).watcher;
+      fsWatcher.emit('error', new Error('folder gone (test)'));
+      expect(errors).toHaveLength(1);
+      expect((watcher as unknown as { watcher?: FSWatcher }).watcher).toBeUndefined();
+      // Set up again about a second later; a commit made meanwhile is found by the check that follows.
+      commits++;
+      await waitFor(() => (watcher as unknown as { watcher?: FSWatcher }).watcher, 'the watch again', 3000);
+      await waitFor(() => seen === commits, 'the commit made while it was down', 1000);
+      commits++;
+      writeFileSync(`${db}-wal`, 'frame');
+      await waitFor(() => seen === commits, 'a commit after the restart', 1000);
+      expect(errors).toHaveLength(1);
     } finally {
       watcher.stop();
     }

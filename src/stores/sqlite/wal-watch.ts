@@ -13,19 +13,26 @@
  * `PRAGMA data_version`, and a new event starts over, so a busy writer costs nothing more.
  *
  * Where the platform cannot watch the folder (network file systems, exhausted inotify watches), the
- * watcher reports it and the worker's poll remains the only wake-up.
+ * watcher reports it and the worker's poll remains the only wake-up. A watch that worked and then fails
+ * (its folder moved or deleted, say) is reported and set up again after 1 s, then 2, 4… up to 30 s
+ * between tries, followed by one check for commits made while it was down.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 /** Delays of the follow-up checks after an event that found no commit yet. */
 const RECHECK_MS = [2, 15, 50, 150, 400];
+/** Delays before setting up a failed watch again: the first, and the longest. */
+const RESTART_FIRST_MS = 1000;
+const RESTART_MAX_MS = 30_000;
 
 export class WalWatcher {
   private watcher: FSWatcher | undefined;
   private scheduled = false;
   private recheck: NodeJS.Timeout | undefined;
   private closed = false;
+  private restartDelayMs = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly dbPath: string,
@@ -39,18 +46,39 @@ export class WalWatcher {
     const base = basename(this.dbPath);
     const wal = `${base}-wal`;
     try {
-      this.watcher = watch(dirname(this.dbPath), { persistent: false }, (_event, filename) => {
+      const watcher = watch(dirname(this.dbPath), { persistent: false }, (_event, filename) => {
         if (filename === null || filename === wal || filename === base) this.schedule();
       });
-      this.watcher.on('error', (e) => {
+      watcher.on('error', (e) => {
         this.onError(e);
-        this.stop();
+        watcher.close();
+        if (this.watcher === watcher) this.watcher = undefined;
+        this.restartLater();
       });
+      this.watcher = watcher;
       return true;
     } catch (e) {
       this.onError(e);
       return false;
     }
+  }
+
+  /** Sets the watch up again after a delay that doubles with each failure (see the module comment). */
+  private restartLater(): void {
+    if (this.closed || this.restartTimer) return;
+    this.restartDelayMs = Math.min(
+      this.restartDelayMs ? this.restartDelayMs * 2 : RESTART_FIRST_MS,
+      RESTART_MAX_MS,
+    );
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.closed) return;
+      if (this.start()) {
+        this.restartDelayMs = 0;
+        this.schedule(); // commits made while the watch was down
+      } else this.restartLater();
+    }, this.restartDelayMs);
+    this.restartTimer.unref();
   }
 
   private schedule(): void {
@@ -86,6 +114,8 @@ export class WalWatcher {
   stop(): void {
     this.closed = true;
     clearTimeout(this.recheck);
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     this.watcher?.close();
     this.watcher = undefined;
   }
