@@ -1,6 +1,7 @@
 /**
- * Imported first by the package's entry points (index.ts, cli/main.ts): holds V8's young generation from
- * the start, before loading the rest of Fila grows it (see worker/heap.ts).
+ * Imported first by the package's entry points (index.ts, server/index.ts, cli/main.ts, and bin/fila.js
+ * before it loads the CLI): holds V8's young generation as soon as Fila's modules run (see
+ * worker/heap.ts).
  */
 import { holdYoungGeneration } from './worker/heap.js';
 

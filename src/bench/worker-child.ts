@@ -5,6 +5,7 @@
  *            queued or active; report jobs/s, peak RSS and CPU time
  *   latency  idle worker; record (handler start − enqueue time) of each job until N are seen
  */
+import '../heap-at-import.js'; // first, as in the package's entry points: see worker/heap.ts
 import { createFila } from '../client/fila.js';
 import { defineTask } from '../core/task.js';
 

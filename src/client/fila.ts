@@ -23,6 +23,7 @@ import type { AnyTask, Task } from '../core/task.js';
 import { isTask } from '../core/task.js';
 import { checkInt, checkKnownKeys, checkName, isPlainObject } from '../core/validate.js';
 import { openStore } from '../stores/open.js';
+import { releaseYoungGeneration } from '../worker/heap.js';
 import { Worker, type WorkerOptions } from '../worker/worker.js';
 import { prepareJob, type EnqueueContext, type EnqueueOptions, type PreparedJob } from './enqueue.js';
 import { EventPublisher, jobEvent } from './publisher.js';
@@ -235,12 +236,14 @@ export class Fila {
   }
 
   private insert(prepared: PreparedJob[]): Promise<Job[]> {
+    releaseYoungGeneration(); // this process enqueues: V8 sizes it again, unless a worker runs here
     const run = (store: Store) =>
       store.jobInsertMany({ jobs: prepared.map((p) => p.row) }).then((r) => this.inserted(prepared, r));
     return this.storeNow ? run(this.storeNow) : this.storeReady.then(run);
   }
 
   private insertInTransaction(prepared: PreparedJob[], tx: unknown): Promise<Job[]> {
+    releaseYoungGeneration();
     const store = this.storeNow;
     if (!store) throw new UnsupportedError('tx: the store is still opening; await fila.store() first');
     if (!store.capabilities.transactions) {

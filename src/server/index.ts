@@ -5,6 +5,7 @@
  * Express, Connect and the like. Call `start()` before mounting (listen() does it) and `close()` on
  * shutdown.
  */
+import '../heap-at-import.js'; // first: see worker/heap.ts
 import { getRequestListener } from '@hono/node-server';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -15,12 +15,16 @@
  * Both are process-wide, so they are applied once, and each is skipped when the process was started with
  * a flag of its own for it (that choice wins).
  *
- * The young generation is held from the moment Fila is imported (`holdYoungGeneration`, which the
- * package's entry points run first), not only from a worker's start: loading modules keeps many objects
- * alive across scavenges, and in two of three worker processes of the peer harness V8 had grown the young
- * generation from 1 MB to 8–16 MB before the worker started, for a peak RSS of 83–85 MB instead of 72–75.
- * `FILA_LEAN_HEAP=0` in the environment leaves V8's sizing alone until a worker starts; a worker with
- * `leanHeap: false` gives the growth back to V8 (its default factor, 2).
+ * The young generation is held as soon as Fila's modules run (`holdYoungGeneration`, which the package's
+ * entry points run first), not only from a worker's start: what a process does before its worker starts
+ * (loading the store's driver and the application's own modules, opening connections) keeps many objects
+ * alive across scavenges, and in about one of three worker processes of the peer harness V8 had grown the
+ * young generation from 1 MB to 8–16 MB by then, for a peak RSS of 83–86 MB instead of 71–74. (Modules
+ * imported statically together with Fila are compiled before any of them runs, so the hold cannot cover
+ * that part; about 1 → 4 MB.) A process that enqueues before any worker starts here gets V8's sizing back
+ * at its first enqueue: held, a producer's bulk enqueues ran 15–20% slower (more scavenges of the
+ * batches it builds). `FILA_LEAN_HEAP=0` in the environment leaves V8's sizing alone until a worker
+ * starts; a worker with `leanHeap: false` gives the growth back to V8 (its default factor, 2).
  */
 import { setFlagsFromString } from 'node:v8';
 
@@ -31,7 +35,10 @@ let heldAtImport = false;
 const given = () => [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
 const givenSemiSpace = () => given().some((flag) => /semi[-_]space/.test(flag));
 
-/** Holds the young generation at its size from now on, unless Node was given a semi-space flag or FILA_LEAN_HEAP=0. */
+/**
+ * Holds the young generation at its size from now on, unless Node was given a semi-space flag or
+ * FILA_LEAN_HEAP=0 is set.
+ */
 export function holdYoungGeneration(): void {
   if (heldAtImport || decided || process.env['FILA_LEAN_HEAP'] === '0' || givenSemiSpace()) return;
   setFlagsFromString('--semi-space-growth-factor=1');
@@ -49,7 +56,10 @@ export function leanHeapFlags(): string[] {
   return set;
 }
 
-/** For a worker with `leanHeap: false`: V8 sizes the young generation again, if Fila held it at import. */
+/**
+ * V8 sizes the young generation again, if Fila held it at import and no worker has started with the lean
+ * heap: for a worker with `leanHeap: false`, and at a process's first enqueue (a producer).
+ */
 export function releaseYoungGeneration(): void {
   if (!heldAtImport || decided) return;
   heldAtImport = false;

@@ -210,7 +210,7 @@ describe.skipIf(skip)('redis store key layouts', () => {
     }
   });
 
-  it('opens a namespace of key layout 3 by moving every job to its short id; jobs read and run as before', async () => {
+  it('opens a namespace of key layout 3 by moving every job to its short id; jobs run as before', async () => {
     const url = fresh();
     const prefix = parseRedisUrl(url).prefix;
     const redis = new Redis(REDIS_URL);

@@ -1,10 +1,11 @@
 /**
  * The worker's lean heap (src/worker/heap.ts): in a fresh process, a started worker holds V8's young
  * generation at its starting size while objects keep surviving scavenges; with `leanHeap: false` the same
- * load grows it, which shows the check can fail. The hold starts when Fila is imported, so the same load
- * before the worker starts does not grow it either, unless FILA_LEAN_HEAP=0 or Node's own flag says so. Its old generation, filled with promoted garbage, peaks
- * lower than with V8's own sizing, and a heap-growing flag Node was started with is left alone. A wrong
- * value is refused before anything starts.
+ * load grows it, which shows the check can fail. The hold starts as soon as Fila's modules run, so the
+ * same load before the worker starts does not grow it either, unless FILA_LEAN_HEAP=0 or Node's own flag
+ * says so. Its old generation, filled with promoted garbage, peaks lower than with V8's own sizing, and a
+ * heap-growing flag Node was started with is left alone. A wrong value is refused before anything
+ * starts.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -48,7 +49,7 @@ describe('worker leanHeap', () => {
     expect(grown.end).toBeGreaterThan(grown.start);
   }, 30_000);
 
-  it('holds the young generation from import, so that loading before the worker starts does not grow it', () => {
+  it('holds the young generation from import: a load before the worker starts does not grow it', () => {
     if (!existsSync(BUILT)) throw new Error('the package is not built: run npm run build (npm test does)');
     const held = heapIn(true, [], 'load-first');
     expect(held.beforeStart).toBe(held.atImport);
@@ -58,7 +59,10 @@ describe('worker leanHeap', () => {
     expect(off.beforeStart).toBeGreaterThan(off.atImport);
     const own = heapIn(true, ['--max-semi-space-size=16'], 'load-first');
     expect(own.beforeStart).toBeGreaterThan(own.atImport);
-  }, 30_000);
+    // A process that enqueues before any worker starts is a producer: V8 sizes it again.
+    const producer = heapIn(true, [], 'enqueue-first');
+    expect(producer.beforeStart).toBeGreaterThan(producer.atImport);
+  }, 40_000);
 
   it('lets the old generation grow to 1.5x what survives, unless Node was given its own growing flag', () => {
     if (!existsSync(BUILT)) throw new Error('the package is not built: run npm run build (npm test does)');

@@ -14,8 +14,8 @@
 const ALPHABET = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
 
 // Conversion runs for every job a worker claims and finishes, so it works on character codes and bytes
-// (under half a microsecond a conversion, against 2 µs slicing, parsing and concatenating strings): 12 bits are
-// three hex digits or two stored characters.
+// (under half a microsecond a conversion, against 2 µs slicing, parsing and concatenating strings): 12
+// bits are three hex digits or two stored characters.
 const NIBBLE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) NIBBLE['0123456789abcdef'.charCodeAt(i)] = i;
 const SIXBITS = new Int8Array(128).fill(-1);

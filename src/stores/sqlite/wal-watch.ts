@@ -14,8 +14,9 @@
  *
  * Where the platform cannot watch the folder (network file systems, exhausted inotify watches), the
  * watcher reports it and the worker's poll remains the only wake-up. A watch that worked and then fails
- * (its folder moved or deleted, say) is reported and set up again after 1 s, then 2, 4… up to 30 s
- * between tries, followed by one check for commits made while it was down.
+ * (an error from the platform's watcher) is reported and set up again after 1 s, then 2, 4… up to 30 s
+ * between tries until one delivers an event, each followed by one check for commits made while it was
+ * down.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -47,6 +48,7 @@ export class WalWatcher {
     const wal = `${base}-wal`;
     try {
       const watcher = watch(dirname(this.dbPath), { persistent: false }, (_event, filename) => {
+        this.restartDelayMs = 0; // the watch works: a later failure starts the backoff over
         if (filename === null || filename === wal || filename === base) this.schedule();
       });
       watcher.on('error', (e) => {
@@ -72,11 +74,10 @@ export class WalWatcher {
     );
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
-      if (this.closed) return;
-      if (this.start()) {
-        this.restartDelayMs = 0;
+      if (this.closed || this.watcher) return;
+      if (this.start())
         this.schedule(); // commits made while the watch was down
-      } else this.restartLater();
+      else this.restartLater();
     }, this.restartDelayMs);
     this.restartTimer.unref();
   }
