@@ -11,23 +11,13 @@ import type { Store } from '../../src/core/store.js';
 import { dropStore } from '../../src/stores/open.js';
 import { publicId, storedId } from '../../src/stores/redis/ids.js';
 import { KeyLayout, parseRedisUrl } from '../../src/stores/redis/keys.js';
+import { STATE_NAMES } from '../../src/stores/redis/records.js';
 import { scripts } from '../../src/stores/redis/sql.gen.js';
 import { plainJob } from '../helpers/jobs.js';
 import { REDIS_URL, unavailable } from '../helpers/services.js';
 
 const skip = await unavailable('redis');
 const fresh = () => `${REDIS_URL}?prefix=fila-test-${randomBytes(6).toString('hex')}`;
-
-const STATE_NAMES: Record<string, string> = {
-  q: 'queued',
-  s: 'scheduled',
-  a: 'active',
-  r: 'retrying',
-  b: 'blocked',
-  c: 'completed',
-  f: 'failed',
-  x: 'cancelled',
-};
 
 /** A record as layout 3 wrote it: the state's name, and the client's part as a JSON object. */
 function layout3Record(record: string): string {

@@ -75,7 +75,7 @@ export function recordHasTask(text: string, task: string): boolean {
 }
 
 /** A state string's first field: the state's letter (lua/lib.lua, STATE_CODES) or, before layout 4, its name. */
-const STATE_NAMES: Record<string, JobState> = {
+export const STATE_NAMES: Record<string, JobState> = {
   q: 'queued',
   s: 'scheduled',
   a: 'active',

@@ -325,14 +325,19 @@ local function wake(queue)
 end
 
 -- Returns {'MOVED', queue...} for the queues of `ids` whose keys were not passed, or nil.
+-- Adds `queue` to `missing` (a {'MOVED', queue...} reply being built) if its keys were not passed, once.
+local function noteMissing(missing, seen, queue)
+  if not hasQueue(queue) and not seen[queue] then
+    seen[queue] = true
+    missing[#missing + 1] = queue
+  end
+end
+
 local function missingQueues(ids)
   local missing, seen = {'MOVED'}, {}
   for _, id in ipairs(ids) do
     local f = loadJob(id)
-    if f and not hasQueue(f[F_QUEUE]) and not seen[f[F_QUEUE]] then
-      seen[f[F_QUEUE]] = true
-      missing[#missing + 1] = f[F_QUEUE]
-    end
+    if f then noteMissing(missing, seen, f[F_QUEUE]) end
   end
   if #missing > 1 then return missing end
   return nil
@@ -343,6 +348,27 @@ local function leased(id, nonce, queue)
   local f = loadJob(id)
   if not f or f[F_STATE] ~= 'active' or f[F_TOKEN] ~= nonce or f[F_QUEUE] ~= queue then return nil end
   return f
+end
+
+-- Gives a leased job back without spending its attempt: `queued` now, or `scheduled` after `delay` ms;
+-- `cancelled` (key freed) if a cancel was requested. Saves it and wakes its queue's workers when queued.
+local function handBack(id, f, delay)
+  leave(id, f)
+  if f[F_CANCEL] ~= '' then
+    f[F_STATE] = 'cancelled'
+    f[F_FINISHED] = num(NOW)
+  elseif delay > 0 then
+    f[F_STATE] = 'scheduled'
+  else
+    f[F_STATE] = 'queued'
+  end
+  f[F_RUN] = num(NOW + delay)
+  f[F_ATTEMPT] = num(tonumber(f[F_ATTEMPT]) - 1)
+  f[F_LEASE] = ''
+  f[F_TOKEN] = ''
+  enter(id, f)
+  if f[F_STATE] == 'cancelled' then freeKey(id) end
+  if f[F_STATE] == 'queued' then wake(f[F_QUEUE]) end
 end
 
 -- Moves up to `limit` scheduled and retrying jobs of queue `q` whose run-at has passed to its ready set,

@@ -23,10 +23,7 @@ for i = 1, #found, 2 do
   if id ~= old then
     local f = decode(found[i + 1])
     todo[#todo + 1] = {old, id, f}
-    if f and not hasQueue(f[F_QUEUE]) and not seen[f[F_QUEUE]] then
-      seen[f[F_QUEUE]] = true
-      missing[#missing + 1] = f[F_QUEUE]
-    end
+    if f then noteMissing(missing, seen, f[F_QUEUE]) end
   end
 end
 if #missing > 1 then return missing end

@@ -17,30 +17,14 @@ for _, id in ipairs(redis.call('ZRANGE', gk('active'), 0, -1)) do
   local f = s and string.find(s, mark, 1, true) and decode(s)
   if f and f[F_STATE] == 'active' and f[F_TOKEN] == nonce .. '-' .. f[F_SEQ] then
     mine[#mine + 1] = {id, f}
-    if not hasQueue(f[F_QUEUE]) and not seen[f[F_QUEUE]] then
-      seen[f[F_QUEUE]] = true
-      missing[#missing + 1] = f[F_QUEUE]
-    end
+    noteMissing(missing, seen, f[F_QUEUE])
   end
 end
 if #missing > 1 then return missing end
 local out = {}
 for _, job in ipairs(mine) do
   local id, f = job[1], job[2]
-  leave(id, f)
-  if f[F_CANCEL] ~= '' then
-    f[F_STATE] = 'cancelled'
-    f[F_FINISHED] = num(NOW)
-  else
-    f[F_STATE] = 'queued'
-  end
-  f[F_RUN] = num(NOW)
-  f[F_ATTEMPT] = num(tonumber(f[F_ATTEMPT]) - 1)
-  f[F_LEASE] = ''
-  f[F_TOKEN] = ''
-  enter(id, f)
-  if f[F_STATE] == 'cancelled' then freeKey(id) end
-  if f[F_STATE] == 'queued' then wake(f[F_QUEUE]) end
+  handBack(id, f, 0)
   out[#out + 1] = id
   out[#out + 1] = f[F_STATE]
 end

@@ -13,22 +13,7 @@ for i = 1, n do
   if not f then
     out[i] = false
   else
-    leave(id, f)
-    if f[F_CANCEL] ~= '' then
-      f[F_STATE] = 'cancelled'
-      f[F_FINISHED] = num(NOW)
-    elseif delay > 0 then
-      f[F_STATE] = 'scheduled'
-    else
-      f[F_STATE] = 'queued'
-    end
-    f[F_RUN] = num(NOW + delay)
-    f[F_ATTEMPT] = num(tonumber(f[F_ATTEMPT]) - 1)
-    f[F_LEASE] = ''
-    f[F_TOKEN] = ''
-    enter(id, f)
-    if f[F_STATE] == 'cancelled' then freeKey(id) end
-    if f[F_STATE] == 'queued' then wake(f[F_QUEUE]) end
+    handBack(id, f, delay)
     out[i] = {f[F_STATE], f[F_RUN]}
   end
 end
