@@ -44,7 +44,7 @@ describe('worker leanHeap', () => {
   it('holds the young generation at its starting size by default, and lets it grow when false', () => {
     if (!existsSync(BUILT)) throw new Error('the package is not built: run npm run build (npm test does)');
     const lean = heapIn(true);
-    expect(lean.end).toBe(lean.start);
+    expect(lean.end).toBeLessThanOrEqual(lean.start); // held (V8 may still shrink it)
     const grown = heapIn(false);
     expect(grown.end).toBeGreaterThan(grown.start);
   }, 30_000);
@@ -52,8 +52,8 @@ describe('worker leanHeap', () => {
   it('holds the young generation from import: a load before the worker starts does not grow it', () => {
     if (!existsSync(BUILT)) throw new Error('the package is not built: run npm run build (npm test does)');
     const held = heapIn(true, [], 'load-first');
-    expect(held.beforeStart).toBe(held.atImport);
-    expect(held.end).toBe(held.atImport);
+    expect(held.beforeStart).toBeLessThanOrEqual(held.atImport);
+    expect(held.end).toBeLessThanOrEqual(held.atImport);
     // FILA_LEAN_HEAP=0 leaves V8's sizing alone until a worker starts; a semi-space flag of Node's too.
     const off = heapIn(true, [], 'load-first', { FILA_LEAN_HEAP: '0' });
     expect(off.beforeStart).toBeGreaterThan(off.atImport);
@@ -69,7 +69,7 @@ describe('worker leanHeap', () => {
     const lean = heapIn(true);
     // V8's own old-generation sizing, with the young generation held as the worker holds it.
     const v8Own = heapIn(false, [], 'young-only');
-    expect(v8Own.end).toBe(v8Own.start);
+    expect(v8Own.end).toBeLessThanOrEqual(v8Own.start);
     expect(lean.oldPeak).toBeLessThan(v8Own.oldPeak * 0.8);
     // Node started with a growing flag of its own (300%): the worker leaves it.
     const own = heapIn(true, ['--heap-growing-percent=300']);
