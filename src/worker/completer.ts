@@ -12,6 +12,7 @@
  */
 import { StoreUnavailableError } from '../core/errors.js';
 import { storableText } from '../core/validate.js';
+import type { Job, JobState } from '../core/job.js';
 import type { ClaimParams, ClaimResult, ErrorInput, FinishResult, Store } from '../core/store.js';
 import type { JobRun } from './job-run.js';
 
@@ -262,6 +263,33 @@ export class Completer {
     this.retryTimer = undefined;
   }
 }
+
+/**
+ * The job, read back, if an earlier write of `entry` that failed with the store unreachable landed after
+ * all: the job ended as that outcome leaves it, by worker `workerId`, in this attempt. Otherwise null.
+ */
+export async function landedAs(store: Store, entry: PendingOutcome, workerId: string): Promise<Job | null> {
+  const run = entry.run;
+  const [job] = await store.jobGet({ ids: [run.job.id] });
+  // A release hands back the attempt; a rescue and a new claim since would change the crash count or the
+  // start time (the same worker may have claimed the job again).
+  const attempt = entry.kind === 'release' ? run.job.attempt - 1 : run.job.attempt;
+  const landed =
+    job !== undefined &&
+    job.workerId === workerId &&
+    job.attempt === attempt &&
+    job.crashCount === run.job.crashCount &&
+    job.startedAt?.getTime() === run.job.startedAt?.getTime() &&
+    EXPECTED_STATES[entry.kind].includes(job.state);
+  return landed ? job : null;
+}
+
+/** The states each kind of outcome can leave a job in. */
+const EXPECTED_STATES: Record<PendingOutcome['kind'], JobState[]> = {
+  complete: ['completed', 'cancelled'],
+  fail: ['failed', 'retrying', 'cancelled'],
+  release: ['queued', 'scheduled', 'cancelled'],
+};
 
 export function errorInput(error: Error): ErrorInput {
   const out: ErrorInput = {

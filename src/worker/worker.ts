@@ -33,7 +33,7 @@ import type { BackoffPolicy, Job, JobState } from '../core/job.js';
 import type { ClaimedJob, LeaseRef, LeaseStatus, Store } from '../core/store.js';
 import type { AnyTask } from '../core/task.js';
 import { jobEvent, type EventPublisher } from '../client/publisher.js';
-import { Completer, type PendingOutcome } from './completer.js';
+import { Completer, landedAs, type PendingOutcome } from './completer.js';
 import { Executor, type Outcome } from './executor.js';
 import { Housekeeping } from './housekeeping.js';
 import { JobRun } from './job-run.js';
@@ -517,32 +517,13 @@ export class Worker {
    * have left it, by this worker, in this attempt, it was that write: report it done, not lost.
    */
   private async onMaybeLost(entry: PendingOutcome): Promise<void> {
-    const run = entry.run;
-    const expected: Record<PendingOutcome['kind'], JobState[]> = {
-      complete: ['completed', 'cancelled'],
-      fail: ['failed', 'retrying', 'cancelled'],
-      release: ['queued', 'scheduled', 'cancelled'],
-    };
     try {
-      const [job] = await this.store!.jobGet({ ids: [run.job.id] });
-      // A release hands back the attempt; a rescue and a new claim since would change the crash count
-      // or the start time (the same worker may have claimed the job again).
-      const attempt = entry.kind === 'release' ? run.job.attempt - 1 : run.job.attempt;
-      if (
-        job &&
-        job.workerId === this.id &&
-        job.attempt === attempt &&
-        job.crashCount === run.job.crashCount &&
-        job.startedAt?.getTime() === run.job.startedAt?.getTime() &&
-        expected[entry.kind].includes(job.state)
-      ) {
-        this.onWritten(entry, job.state, job.runAt.getTime());
-        return;
-      }
+      const job = await landedAs(this.store!, entry, this.id);
+      if (job) return this.onWritten(entry, job.state, job.runAt.getTime());
     } catch (e) {
       this.emit('worker:error', { workerId: this.id, error: e, during: 'outcome check' });
     }
-    this.onLost(run);
+    this.onLost(entry.run);
   }
 
   /**
