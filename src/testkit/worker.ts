@@ -375,8 +375,15 @@ export function workerTests(test: ConformanceTest): void {
       const quick = await fila.enqueue(nap, { ms: 150 });
       const stuck = await fila.enqueue(hang, null);
       const worker = fila.worker({ tasks: [nap, hang], handleSignals: false, shutdownGrace: 600 });
+      // Its start event, not its stored state: a claim is stored before the worker has its reply, and a
+      // stop() in between would hand the claimed jobs straight back (nothing running to wait for).
+      const running = new Promise<void>((resolve) =>
+        worker.on('job:start', (e) => {
+          if (e.job.id === stuck.id) resolve();
+        }),
+      );
       await worker.start();
-      await waitForState(fila, stuck.id, 'active');
+      await running;
       const stopping = Date.now();
       await worker.stop();
       expect(Date.now() - stopping).toBeGreaterThanOrEqual(550);
