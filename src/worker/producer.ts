@@ -12,7 +12,9 @@
  * A claim that failed with the store unreachable may have run, its reply lost: its jobs would then stay
  * leased to this worker, which never saw them, until their leases expired and a rescue counted a crash
  * against each. Every claim carries an id, and such a claim's jobs are handed back (`jobReleaseClaim`)
- * after the next claim that succeeds, and at the end of the worker's shutdown (`handBack`).
+ * after the next claim that succeeds, and at the end of the worker's shutdown (`handBack`). Once more
+ * RECHECK_MS later: the statement may have run on the server after the client gave up on it, and
+ * committed after the first hand-back.
  */
 import { StoreUnavailableError } from '../core/errors.js';
 import { randomToken } from '../core/ids.js';
@@ -34,6 +36,9 @@ export interface ProducerHooks {
 
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** When a claim handed back is handed back once more (see the class comment). */
+const RECHECK_MS = 10_000;
+
 export class Producer {
   private running = false;
   private claiming = false;
@@ -51,6 +56,8 @@ export class Producer {
   /** Ids of claims that may have run without their reply arriving, not yet handed back. */
   private readonly strays = new Set<string>();
   private releasing: Promise<void> | undefined;
+  /** Claims handed back once, waiting for their second hand-back. */
+  private readonly rechecks = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly hooks: ProducerHooks) {}
 
@@ -166,6 +173,8 @@ export class Producer {
   async handBack(): Promise<void> {
     while (this.releasing) await this.releasing;
     this.releasing = (async () => {
+      // Stopped: the second hand-backs are not waited for.
+      if (!this.running) for (const claimId of this.rechecks.keys()) await this.recheck(claimId);
       while (this.strays.size) {
         const claimId = this.strays.values().next().value as string;
         try {
@@ -176,9 +185,26 @@ export class Producer {
           this.hooks.onError(e, 'hand-back of a claim whose reply was lost');
           return;
         }
+        if (this.running) {
+          const timer = setTimeout(() => void this.recheck(claimId), RECHECK_MS);
+          timer.unref();
+          this.rechecks.set(claimId, timer);
+        }
       }
     })().finally(() => (this.releasing = undefined));
     return this.releasing;
+  }
+
+  /** The second hand-back of a claim: once, whatever it finds. */
+  private async recheck(claimId: string): Promise<void> {
+    clearTimeout(this.rechecks.get(claimId));
+    this.rechecks.delete(claimId);
+    try {
+      const { cancelled } = await this.hooks.store.jobReleaseClaim({ claimId });
+      if (cancelled.length) this.hooks.onCancelled(cancelled);
+    } catch (e) {
+      this.hooks.onError(e, 'hand-back of a claim whose reply was lost');
+    }
   }
 
   /** Wakes at a scheduled job's run-at (keeps the earliest pending timer). */

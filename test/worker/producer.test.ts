@@ -4,6 +4,7 @@
  * poll as the safety net.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { StoreUnavailableError } from '../../src/core/errors.js';
 import type { ClaimParams, ClaimResult, Store } from '../../src/core/store.js';
 import { Producer } from '../../src/worker/producer.js';
 
@@ -137,6 +138,44 @@ describe('Producer', () => {
     fail = false;
     await vi.advanceTimersByTimeAsync(201);
     expect(claims).toHaveLength(3);
+    await producer.stop();
+  });
+
+  it('hands back a claim that failed unreachable after the next claim that succeeds, and once more later', async () => {
+    const released: string[] = [];
+    let calls = 0;
+    const store = {
+      jobClaim: async () => {
+        if (++calls === 1) throw new StoreUnavailableError('connection lost (test)');
+        return { jobs: [], nextRunAt: null, now: Date.now() };
+      },
+      jobReleaseClaim: async ({ claimId }: { claimId: string }) => {
+        released.push(claimId);
+        return { released: [], cancelled: [] };
+      },
+      listen: () => () => {},
+    } as unknown as Store;
+    const producer = new Producer({
+      store,
+      queues: ['q'],
+      leaseMs: 30_000,
+      workerId: 'w',
+      pollIntervalMs: 1000,
+      freeSlots: () => 5,
+      start: () => {},
+      onCancelled: () => {},
+      onError: () => {},
+    });
+    producer.start();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(released).toEqual([]); // nothing to hand back to while the store is away
+    await vi.advanceTimersByTimeAsync(1300); // the retry after the error (or the poll) claims again
+    expect(released).toHaveLength(1);
+    expect(released[0]).toMatch(/^[0-9a-f]{16}$/);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(released).toEqual([released[0], released[0]]);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(released).toHaveLength(2);
     await producer.stop();
   });
 });
