@@ -6,7 +6,22 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import type { ClaimParams, ClaimResult, Store } from '../../src/core/store.js';
-import { Producer } from '../../src/worker/producer.js';
+import { Producer, type ProducerHooks } from '../../src/worker/producer.js';
+
+/** A producer on `store` with quiet defaults for every other hook. */
+const producerOn = (store: Store, hooks: Partial<ProducerHooks> = {}) =>
+  new Producer({
+    store,
+    queues: ['q'],
+    leaseMs: 30_000,
+    workerId: 'w',
+    pollIntervalMs: 1000,
+    freeSlots: () => 5,
+    start: () => {},
+    onCancelled: () => {},
+    onError: () => {},
+    ...hooks,
+  });
 
 function setup(results: (params: ClaimParams) => Partial<ClaimResult>, freeSlots = () => 5) {
   const claims: ClaimParams[] = [];
@@ -22,17 +37,7 @@ function setup(results: (params: ClaimParams) => Partial<ClaimResult>, freeSlots
     },
   } as unknown as Store;
   const started: string[] = [];
-  const producer = new Producer({
-    store,
-    queues: ['q'],
-    leaseMs: 30_000,
-    workerId: 'w',
-    pollIntervalMs: 1000,
-    freeSlots,
-    start: (job) => void started.push(job.id),
-    onCancelled: () => {},
-    onError: () => {},
-  });
+  const producer = producerOn(store, { freeSlots, start: (job) => void started.push(job.id) });
   return { producer, claims, started, wake: () => wake() };
 }
 
@@ -111,15 +116,10 @@ describe('Producer', () => {
       },
       listen: () => () => {},
     } as unknown as Store;
-    const producer = new Producer({
-      store,
-      queues: ['q'],
+    const producer = producerOn(store, {
       leaseMs: 1000,
-      workerId: 'w',
       pollIntervalMs: 60_000,
       freeSlots: () => free,
-      start: () => {},
-      onCancelled: () => {},
       onError: (e) => void errors.push(e),
     });
     producer.start();
@@ -155,17 +155,7 @@ describe('Producer', () => {
       },
       listen: () => () => {},
     } as unknown as Store;
-    const producer = new Producer({
-      store,
-      queues: ['q'],
-      leaseMs: 30_000,
-      workerId: 'w',
-      pollIntervalMs: 1000,
-      freeSlots: () => 5,
-      start: () => {},
-      onCancelled: () => {},
-      onError: () => {},
-    });
+    const producer = producerOn(store);
     producer.start();
     await vi.advanceTimersByTimeAsync(1);
     expect(released).toEqual([]); // nothing to hand back to while the store is away
