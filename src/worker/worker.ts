@@ -17,7 +17,6 @@
  * slots free up (see buffer.ts: sized by the mean handler time, given back when handlers turn slow).
  * Buffered jobs are leased, heartbeated, cancellable, and released at shutdown.
  */
-import type { BackoffFunction } from '../core/backoff.js';
 import { parseDuration, type Duration } from '../core/duration.js';
 import type { FilaEvents } from '../core/event-map.js';
 import { TypedEmitter } from '../core/events.js';
@@ -29,9 +28,8 @@ import {
   WorkerShutdownError,
 } from '../core/errors.js';
 import { toJsonText } from '../core/json.js';
-import type { BackoffPolicy, Job, JobState } from '../core/job.js';
+import type { Job, JobState } from '../core/job.js';
 import type { ClaimedJob, LeaseRef, LeaseStatus, Store } from '../core/store.js';
-import type { AnyTask } from '../core/task.js';
 import { jobEvent, type EventPublisher } from '../client/publisher.js';
 import { Completer, landedAs, type PendingOutcome } from './completer.js';
 import { Executor, type Outcome } from './executor.js';
@@ -41,7 +39,7 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { Periodic } from './periodic.js';
 import { Producer } from './producer.js';
 import { RunBuffer, STALL_CHECK_MS } from './buffer.js';
-import { resolveWorkerOptions, type Retention, type WorkerOptions } from './options.js';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { leanHeapFlags, releaseYoungGeneration } from './heap.js';
 import { handleSignalsFor, releaseSignalsFor } from './signals.js';
 
@@ -61,29 +59,16 @@ export class Worker {
   /** This worker's events (also re-emitted on its client). */
   readonly events: TypedEmitter<FilaEvents>;
 
-  private readonly tasks: Map<string, AnyTask>;
-  private readonly leaseMs: number;
-  private readonly heartbeatMs: number;
-  private readonly cancelCheckMs: number;
-  private readonly pollIntervalMs: number;
-  private readonly rescueIntervalMs: number;
-  private readonly maxCrashes: number;
-  private readonly shutdownGraceMs: number;
-  private readonly abortGraceMs: number;
-  /** A second stop() asked for no grace. */
-  private graceCut = false;
-  private readonly handleSignals: boolean;
-  private readonly leanHeap: boolean;
-  private readonly retention: Retention;
-  private readonly pruneIntervalMs: number;
-  private readonly backoff: BackoffPolicy | BackoffFunction;
-  private readonly maxResultBytes: number;
+  /** The options, checked and with their defaults. */
+  private readonly o: ResolvedWorkerOptions;
 
   /** Runs this worker answers for: buffered, running, or finished with their outcome not yet written. */
   private readonly runs = new Map<string, JobRun>();
   /** Claimed runs waiting for a free slot, in claim order. */
   private readonly buffer: RunBuffer;
   private busy = 0;
+  /** A second stop() asked for no grace. */
+  private graceCut = false;
   private store: Store | undefined;
   private producer: Producer | undefined;
   private completer: Completer | undefined;
@@ -102,23 +87,9 @@ export class Worker {
     options: WorkerOptions,
   ) {
     const o = resolveWorkerOptions(options);
-    this.tasks = o.tasks;
+    this.o = o;
     this.queues = o.queues;
     this.concurrency = o.concurrency;
-    this.leaseMs = o.leaseMs;
-    this.heartbeatMs = o.heartbeatMs;
-    this.cancelCheckMs = o.cancelCheckMs;
-    this.pollIntervalMs = o.pollIntervalMs;
-    this.rescueIntervalMs = o.rescueIntervalMs;
-    this.maxCrashes = o.maxCrashes;
-    this.shutdownGraceMs = o.shutdownGraceMs;
-    this.abortGraceMs = o.abortGraceMs;
-    this.handleSignals = o.handleSignals;
-    this.leanHeap = o.leanHeap;
-    this.pruneIntervalMs = o.pruneIntervalMs;
-    this.retention = o.retention;
-    this.backoff = o.backoff;
-    this.maxResultBytes = o.maxResultBytes;
     this.buffer = new RunBuffer({
       concurrency: this.concurrency,
       prefetch: o.prefetch,
@@ -149,7 +120,7 @@ export class Worker {
   async start(): Promise<void> {
     if (this.state !== 'new') throw new ValidationError(`worker: start() called on a ${this.state} worker`);
     this.state = 'starting';
-    if (this.leanHeap) leanHeapFlags();
+    if (this.o.leanHeap) leanHeapFlags();
     else releaseYoungGeneration();
     let store: Store;
     try {
@@ -167,8 +138,8 @@ export class Worker {
       this.emit('worker:error', { workerId: this.id, error, during });
     this.executor = new Executor({
       store,
-      tasks: this.tasks,
-      backoff: this.backoff,
+      tasks: this.o.tasks,
+      backoff: this.o.backoff,
       onTimeout: (run, timeoutMs) => this.onTimeout(run, timeoutMs),
       onProgress: (run, percent, message) => {
         if (this.wants('job:progress')) this.emit('job:progress', { job: run.job, percent, message });
@@ -199,9 +170,9 @@ export class Worker {
     this.producer = new Producer({
       store,
       queues: [...this.queues],
-      leaseMs: this.leaseMs,
+      leaseMs: this.o.leaseMs,
       workerId: this.id,
-      pollIntervalMs: this.pollIntervalMs,
+      pollIntervalMs: this.o.pollIntervalMs,
       freeSlots: () =>
         this.completer!.pending >= this.concurrency + this.buffer.target
           ? 0
@@ -219,9 +190,9 @@ export class Worker {
     });
     this.leaseKeeper = new LeaseKeeper({
       store,
-      leaseMs: this.leaseMs,
-      heartbeatMs: this.heartbeatMs,
-      checkIntervalMs: this.cancelCheckMs,
+      leaseMs: this.o.leaseMs,
+      heartbeatMs: this.o.heartbeatMs,
+      checkIntervalMs: this.o.cancelCheckMs,
       leases: () => {
         const out = [];
         for (const run of this.runs.values())
@@ -232,7 +203,7 @@ export class Worker {
       onExtended: (leases, at) => {
         for (const lease of leases) {
           const run = this.runFor(lease);
-          if (run) run.leaseUntil = at + this.leaseMs;
+          if (run) run.leaseUntil = at + this.o.leaseMs;
         }
       },
       // After this turn's I/O: an extension whose reply arrived while the event loop was busy is
@@ -254,10 +225,10 @@ export class Worker {
       queues: this.queues,
       concurrency: this.concurrency,
       startedAt: this.startedAt,
-      maxCrashes: this.maxCrashes,
-      retention: this.retention,
-      rescueIntervalMs: this.rescueIntervalMs,
-      pruneIntervalMs: this.pruneIntervalMs,
+      maxCrashes: this.o.maxCrashes,
+      retention: this.o.retention,
+      rescueIntervalMs: this.o.rescueIntervalMs,
+      pruneIntervalMs: this.o.pruneIntervalMs,
       activeJobs: () => {
         const ids: string[] = [];
         for (const run of this.runs.values()) if (run.startedAt > 0 && !run.settled) ids.push(run.job.id);
@@ -274,7 +245,7 @@ export class Worker {
     this.producer.start();
     const registered = this.housekeeping.start();
     if (this.buffer.auto) this.stallCheck.start();
-    if (this.handleSignals) handleSignalsFor(this);
+    if (this.o.handleSignals) handleSignalsFor(this);
     this.emit('worker:start', { workerId: this.id, queues: [...this.queues], concurrency: this.concurrency });
     // Once start() resolves, the worker is in the registry (its first beat reports errors itself).
     await registered;
@@ -288,7 +259,7 @@ export class Worker {
    */
   stop(options: { grace?: Duration } = {}): Promise<void> {
     const graceMs =
-      options.grace === undefined ? this.shutdownGraceMs : parseDuration(options.grace, 'grace');
+      options.grace === undefined ? this.o.shutdownGraceMs : parseDuration(options.grace, 'grace');
     if (this.stopped) {
       if (graceMs === 0) {
         // Cuts the wait short whether or not the shutdown has reached it yet.
@@ -333,7 +304,7 @@ export class Worker {
       run.abort(new WorkerShutdownError());
       this.completer!.add({ kind: 'release', run, delayMs: 0, snooze: false });
     }
-    await this.completer!.drain(Date.now() + Math.max(5_000, this.leaseMs));
+    await this.completer!.drain(Date.now() + Math.max(5_000, this.o.leaseMs));
     this.completer!.stop();
     // Claims that may have run unseen, the last one riding on the drain's completions included.
     await this.producer!.handBack();
@@ -341,7 +312,7 @@ export class Worker {
     await this.store!.workerRemove({ id: this.id }).catch((e: unknown) =>
       this.emit('worker:error', { workerId: this.id, error: e, during: 'registry' }),
     );
-    if (this.handleSignals) releaseSignalsFor(this);
+    if (this.o.handleSignals) releaseSignalsFor(this);
     this.state = 'stopped';
     this.host.forgetWorker(this);
     this.emit('worker:stop', { workerId: this.id });
@@ -359,7 +330,7 @@ export class Worker {
     }
     const run = new JobRun(job);
     // The claim's reply is here, so the store started the lease no later than now.
-    run.leaseUntil = performance.now() + this.leaseMs;
+    run.leaseUntil = performance.now() + this.o.leaseMs;
     this.runs.set(job.id, run);
     if (this.state !== 'running') {
       this.giveBack(run); // claimed while stopping: hand it straight back
@@ -415,10 +386,10 @@ export class Worker {
       this.emit('worker:error', {
         workerId: this.id,
         error: run.abortReason,
-        during: `job ${run.job.id}: its handler ignored its aborted signal for ${this.abortGraceMs} ms; its slot is freed, but its code may still be running`,
+        during: `job ${run.job.id}: its handler ignored its aborted signal for ${this.o.abortGraceMs} ms; its slot is freed, but its code may still be running`,
       });
       this.freeSlot();
-    }, this.abortGraceMs);
+    }, this.o.abortGraceMs);
     run.abortTimer.unref();
   }
 
@@ -446,7 +417,7 @@ export class Worker {
         result =
           outcome.value === undefined
             ? null
-            : toJsonText(outcome.value, `result of task "${run.job.task}"`, this.maxResultBytes);
+            : toJsonText(outcome.value, `result of task "${run.job.task}"`, this.o.maxResultBytes);
       } catch (e) {
         this.completer!.add({ kind: 'fail', run, error: e as Error, retryDelayMs: null });
         return;
@@ -463,7 +434,7 @@ export class Worker {
   private onTimeout(run: JobRun, timeoutMs: number): void {
     if (run.reported) return;
     run.abort(new JobTimeoutError(timeoutMs));
-    this.report(run, this.executor!.failure(run, this.tasks.get(run.job.task), run.abortReason));
+    this.report(run, this.executor!.failure(run, this.o.tasks.get(run.job.task), run.abortReason));
   }
 
   private onLeaseStatus(status: LeaseStatus): void {
@@ -477,7 +448,7 @@ export class Worker {
       const run = this.runFor(lease);
       if (!run || run.reported) continue;
       run.abort(new JobCancelledError(lease.id));
-      this.report(run, this.executor!.failure(run, this.tasks.get(run.job.task), run.abortReason));
+      this.report(run, this.executor!.failure(run, this.o.tasks.get(run.job.task), run.abortReason));
     }
   }
 
