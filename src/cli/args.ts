@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseDuration } from '../core/duration.js';
 import { FilaError } from '../core/errors.js';
+import { checkName } from '../core/validate.js';
 import { isJobState, JOB_STATES, type JobState } from '../core/job.js';
 
 /** Bad command-line input: printed as one line, exit code 2, nothing changed. */
@@ -59,6 +60,23 @@ export function parse(
 export function str(values: Parsed['values'], name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * A queue, task or tenant name given as `--<flag>` (or as an argument, with `flag` naming it), checked
+ * here so that a bad one is refused before the store is opened.
+ */
+export function name(values: Parsed['values'], flag: string): string | undefined {
+  const v = str(values, flag);
+  return v === undefined ? undefined : checkedName(v, `--${flag}`);
+}
+
+export function checkedName(value: string, what: string): string {
+  try {
+    return checkName(value, what);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 export function int(values: Parsed['values'], name: string, min: number, max: number): number | undefined {

@@ -297,8 +297,9 @@ export class Fila {
     if (query.cursor !== undefined && query.cursor !== null && typeof query.cursor !== 'string') {
       throw new ValidationError('cursor: expected the cursor string of a previous page');
     }
+    const filter = checkFilter(query);
     return (await this.store()).jobList({
-      filter: checkFilter(query),
+      filter,
       limit,
       cursor: query.cursor ?? null,
       order: query.order ?? 'desc',
@@ -342,9 +343,8 @@ export class Fila {
 
   /** Cancels every unfinished job matching a filter. */
   async cancelMany(filter: JobFilter): Promise<{ cancelled: number; requested: number }> {
-    const { cancelled, requested } = await (
-      await this.store()
-    ).jobCancel({ filter: checkFilter(filter, true) });
+    const checked = checkFilter(filter, true);
+    const { cancelled, requested } = await (await this.store()).jobCancel({ filter: checked });
     for (const jobId of cancelled) this.events.emit('job:cancel', { jobId });
     this.publisher.publishJobs('job:cancel', cancelled);
     return { cancelled: cancelled.length, requested: requested.length };
@@ -394,13 +394,15 @@ export class Fila {
   }
 
   async pauseQueue(queue: string): Promise<void> {
-    await (await this.store()).queuePause({ queue: checkName(queue, 'queue') });
+    checkName(queue, 'queue');
+    await (await this.store()).queuePause({ queue });
     this.events.emit('queue:pause', { queue });
     this.publisher.publish({ type: 'queue:pause', jobId: null, queue, task: null, tenant: null, data: null });
   }
 
   async resumeQueue(queue: string): Promise<void> {
-    await (await this.store()).queueResume({ queue: checkName(queue, 'queue') });
+    checkName(queue, 'queue');
+    await (await this.store()).queueResume({ queue });
     this.events.emit('queue:resume', { queue });
     this.publisher.publish({
       type: 'queue:resume',

@@ -33,13 +33,24 @@ function expectRefused(r: Run, message: RegExp, what: string): void {
 }
 
 describe('fila CLI refusals and failures', () => {
-  it('tokens and enqueue check their input before opening the store: bad input does not even create it', () => {
+  it('tokens, enqueue and the job and queue commands check their input before opening the store: bad input does not even create it', () => {
     const cases: [string[], RegExp][] = [
       [['tokens', 'frobnicate'], /tokens: unknown action "frobnicate"/],
       [['tokens'], /tokens: give create, list or revoke/],
       [['tokens', 'create', '--role', 'root'], /--role: expected admin, operator or reader/],
       [['tokens', 'list', '--colour'], /unknown option '--colour'/],
       [['tokens', 'revoke'], /missing argument/],
+      [
+        ['tokens', 'create', '--role', 'reader', '--tenant', 'bad tenant!'],
+        /--tenant: invalid name "bad tenant!"/,
+      ],
+      [['jobs', '--queue', 'bad q!'], /--queue: invalid name "bad q!"/],
+      [['jobs', '--task', 'bad t!'], /--task: invalid name "bad t!"/],
+      [['pause', 'bad q!'], /QUEUE: invalid name "bad q!"/],
+      [['resume', 'bad q!'], /QUEUE: invalid name "bad q!"/],
+      [['cancel', '--state', 'queued', '--queue', 'bad q!'], /--queue: invalid name "bad q!"/],
+      [['retry', '--state', 'failed', '--tenant', 'bad t!'], /--tenant: invalid name "bad t!"/],
+      [['clean', '--state', 'failed', '--older-than', '1d', '--queue', 'bad q!'], /--queue: invalid name/],
       [['enqueue', 'x', '{}', '--priority', 'urgent'], /priority: expected critical, high, normal, low/],
       [['enqueue', 'x', '{}', '--run-at', 'yesterday'], /runAt: expected a Date, an ISO 8601 string/],
       [['enqueue', 'x', '{}', '--dedup', 'maybe', '--key', 'k'], /dedup: expected ignore, replace or reject/],

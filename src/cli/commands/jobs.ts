@@ -1,5 +1,5 @@
 import { JobNotFoundError } from '../../core/errors.js';
-import { int, parse, states, str } from '../args.js';
+import { int, name, parse, states, str } from '../args.js';
 import type { Command } from '../command.js';
 import { allLogs } from '../job-logs.js';
 import { jobDetail, jobsTable, jobToJSON, printJson } from '../output.js';
@@ -32,10 +32,12 @@ With --json, prints { "jobs": [...], "cursor": ... }; pass the cursor back for t
     };
     const state = states(values, 'state');
     if (state !== undefined) query.state = state;
-    for (const key of ['queue', 'task', 'tenant', 'cursor'] as const) {
-      const v = str(values, key);
+    for (const key of ['queue', 'task', 'tenant'] as const) {
+      const v = name(values, key);
       if (v !== undefined) query[key] = v;
     }
+    const cursor = str(values, 'cursor');
+    if (cursor !== undefined) query.cursor = cursor;
     if (values['oldest-first']) query.order = 'asc';
     const page = await ctx.client().listJobs(query);
     if (values.json) {

@@ -1,6 +1,6 @@
 /** Commands that change jobs: retry, cancel, remove, clean. */
 import { UNFINISHED_STATES, type JobFilter, type JobState } from '../../core/job.js';
-import { duration, parse, states, str, UsageError, type Parsed } from '../args.js';
+import { duration, name, parse, states, str, UsageError, type Parsed } from '../args.js';
 import type { Command } from '../command.js';
 import { allLogs, logPages } from '../job-logs.js';
 import { jobToJSON, printJson } from '../output.js';
@@ -17,7 +17,7 @@ function filterFrom(values: Parsed['values'], command: 'retry' | 'cancel'): JobF
   const state = states(values, 'state', { ...TAKES[command], command });
   if (state !== undefined) filter.state = state;
   for (const key of ['queue', 'task', 'tenant'] as const) {
-    const v = str(values, key);
+    const v = name(values, key);
     if (v !== undefined) filter[key] = v;
   }
   if (Object.keys(filter).length === 0) return undefined;
@@ -127,7 +127,7 @@ Deletes jobs in that state that finished longer ago than --older-than, with thei
     }
     const olderThan = duration(values, 'older-than');
     if (olderThan === undefined) throw new UsageError('clean: --older-than is required (e.g. 7d)');
-    const queue = str(values, 'queue');
+    const queue = name(values, 'queue');
     const { removed } = await ctx
       .client()
       .clean({ state, olderThan, ...(queue === undefined ? {} : { queue }) });

@@ -1,4 +1,4 @@
-import { parse } from '../args.js';
+import { checkedName, parse } from '../args.js';
 import type { Command } from '../command.js';
 import { printJson, queuesJson, queuesTable } from '../output.js';
 
@@ -22,8 +22,9 @@ export const pause: Command = {
   usage: `fila pause QUEUE`,
   async run(args, ctx) {
     const { positionals } = parse('pause', args, {}, { min: 1, max: 1 });
-    await ctx.client().pauseQueue(positionals[0]!);
-    process.stdout.write(`paused ${positionals[0]}\n`);
+    const queue = checkedName(positionals[0]!, 'QUEUE');
+    await ctx.client().pauseQueue(queue);
+    process.stdout.write(`paused ${queue}\n`);
   },
 };
 
@@ -33,7 +34,8 @@ export const resume: Command = {
   usage: `fila resume QUEUE`,
   async run(args, ctx) {
     const { positionals } = parse('resume', args, {}, { min: 1, max: 1 });
-    await ctx.client().resumeQueue(positionals[0]!);
-    process.stdout.write(`resumed ${positionals[0]}\n`);
+    const queue = checkedName(positionals[0]!, 'QUEUE');
+    await ctx.client().resumeQueue(queue);
+    process.stdout.write(`resumed ${queue}\n`);
   },
 };

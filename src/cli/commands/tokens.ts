@@ -1,4 +1,4 @@
-import { parse, str, UsageError } from '../args.js';
+import { name, parse, str, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { printJson, table } from '../output.js';
 
@@ -39,10 +39,11 @@ With --tenant, the token sees and acts on that tenant's jobs only.`,
       if (role !== 'admin' && role !== 'operator' && role !== 'reader') {
         throw new UsageError(`--role: expected admin, operator or reader, got "${role}"`);
       }
+      const tenant = name(values, 'tenant');
       const { createToken } = await import('../../server/auth.js');
       const { record, token } = await createToken(await ctx.client().store(), {
         role,
-        tenant: str(values, 'tenant') ?? null,
+        tenant: tenant ?? null,
         name: str(values, 'name') ?? null,
       });
       if (values.json) printJson({ id: record.id, token, role: record.role, tenant: record.tenant });
