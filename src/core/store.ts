@@ -390,6 +390,12 @@ export interface Store {
   /** All migrations this code knows, in order (for `fila migrate --print`). */
   migrations(): readonly Migration[];
 
+  /**
+   * A script that applies the migrations after version `after` when run by the database's own tool
+   * (recording them as `migrate` does), for `fila migrate --print` on stores that have one.
+   */
+  migrationScript?(after: number): string;
+
   /** Queues with counts per state and their paused flag (optionally for one tenant's jobs only). */
   queueList(params?: { tenant?: string }): Promise<QueueInfo[]>;
 

@@ -119,6 +119,41 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     expect((await stores[0]!.migrate()).applied).toEqual([]);
   });
 
+  it('the script of fila migrate --print sets up a schema a store can use, and changes nothing run twice', async () => {
+    const schema = `fila_spec_${process.pid}_${++n}`;
+    const url = urlFor(schema);
+    const printer = await openStore('postgres://nobody@127.0.0.1:1/none?schema=' + schema, {
+      migrate: false,
+    });
+    const script = printer.migrationScript!(0);
+    const upToDate = printer.migrationScript!(printer.migrations().at(-1)!.version);
+    await printer.close();
+    const db = new pg.Client({ connectionString: POSTGRES_URL });
+    await db.connect();
+    cleanups.push(() => db.end());
+    await db.query(script); // as psql would send it: one string, several statements
+    const recorded = async () =>
+      (await db.query(`SELECT version, name FROM ${schema}.migrations ORDER BY version`)).rows;
+    expect(await recorded()).toEqual([
+      { version: 1, name: 'init' },
+      { version: 2, name: 'active_index' },
+    ]);
+    const store = await openStore(url, { migrate: false });
+    cleanups.unshift(() => store.close());
+    expect((await store.migrate()).applied).toEqual([]);
+    const fila = createFila({ store });
+    const job = await fila.enqueue('printed', { ok: true });
+    const claimed = await store.jobClaim({ queues: ['default'], limit: 1, leaseMs: 30_000, workerId: 'w' });
+    expect(claimed.jobs.map((j) => j.id)).toEqual([job.id]);
+    // Again on the migrated schema: refused on the first record, and the transaction changes nothing.
+    await expect(db.query(script)).rejects.toThrow(/duplicate key value violates unique constraint/);
+    await db.query('ROLLBACK');
+    expect(await recorded()).toHaveLength(2);
+    await db.query(upToDate);
+    expect(upToDate).not.toMatch(/INSERT INTO/);
+    expect(await recorded()).toHaveLength(2);
+  });
+
   it('refuses to run against a schema newer than it knows', async () => {
     const schema = `fila_spec_${process.pid}_${++n}`;
     const url = urlFor(schema);

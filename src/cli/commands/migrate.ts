@@ -1,24 +1,38 @@
 import { createFila } from '../../client/fila.js';
-import { parse } from '../args.js';
+import { int, parse, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 
 export const migrate: Command = {
   name: 'migrate',
   summary: 'apply pending migrations (or print them)',
-  usage: `fila migrate [--print]
+  usage: `fila migrate [--print [--after N]]
 
 Applies the store's pending migrations. Migrations are forward-only and recorded in the store.
-  --print   print every migration's SQL instead of applying anything`,
+  --print     print the migrations instead of applying anything (needs no server). On PostgreSQL this
+              is one transaction to run with psql, which also records each migration as fila migrate
+              does, and fails, changing nothing, on a schema that already has one of them
+  --after N   with --print: only the migrations after version N (the schema's latest applied)`,
   async run(args, ctx) {
-    const { values } = parse('migrate', args, { print: { type: 'boolean' } }, { min: 0, max: 0 });
+    const { values } = parse(
+      'migrate',
+      args,
+      { print: { type: 'boolean' }, after: { type: 'string' } },
+      { min: 0, max: 0 },
+    );
+    const after = int(values, 'after', 0, 1_000_000) ?? 0;
+    if (values.after !== undefined && !values.print)
+      throw new UsageError('migrate: --after goes with --print');
     const fila = values.print
       ? createFila({ store: ctx.storeUrl, migrate: false })
       : ctx.client({ migrate: false });
     try {
       const store = await fila.store();
       if (values.print) {
-        for (const m of store.migrations())
-          process.stdout.write(`-- migration ${m.version}: ${m.name}\n${m.sql}\n\n`);
+        if (store.migrationScript) process.stdout.write(`${store.migrationScript(after)}\n`);
+        else {
+          for (const m of store.migrations())
+            if (m.version > after) process.stdout.write(`-- migration ${m.version}: ${m.name}\n${m.sql}\n\n`);
+        }
         return;
       }
       const { applied } = await fila.migrate();

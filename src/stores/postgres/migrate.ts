@@ -20,6 +20,47 @@ export function migrationsFor(schema: string): Migration[] {
   }));
 }
 
+/** The statements that create the schema and its `migrations` table, when missing. */
+function setupStatements(quoted: string): string[] {
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${quoted}`,
+    `CREATE TABLE IF NOT EXISTS ${quoted}.migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+  ];
+}
+
+const LOCK = 'SELECT pg_advisory_xact_lock(hashtext($1))';
+const lockKey = (schema: string) => `fila-migrate:${schema}`;
+
+/**
+ * What `fila migrate --print` prints: one transaction that does what `applyMigrations` does for the
+ * migrations after version `after` (the lock, the schema and its `migrations` table, then each migration
+ * with its record), for a DBA to review and run with psql. Each migration is recorded before it runs, so
+ * on a schema that already has one of them the script fails at once, on the record's primary key, and
+ * changes nothing.
+ */
+export function migrationScript(schema: string, after: number): string {
+  const quoted = pg.escapeIdentifier(schema);
+  const pending = migrationsFor(schema).filter((m) => m.version > after);
+  const literal = (text: string) => pg.escapeLiteral(text);
+  const out = [
+    `-- Fila's PostgreSQL migrations for schema ${quoted}, after version ${after}: ${pending.length} to apply.`,
+    `-- The versions applied are in ${quoted}.migrations; print from the last one with --after N.`,
+    'BEGIN;',
+    `${LOCK.replace('$1', literal(lockKey(schema)))};`,
+    ...setupStatements(quoted).map((statement) => `${statement};`),
+  ];
+  for (const m of pending) {
+    out.push(
+      '',
+      `-- migration ${m.version}: ${m.name}`,
+      `INSERT INTO ${quoted}.migrations (version, name) VALUES (${m.version}, ${literal(m.name)});`,
+      `${m.sql}${m.sql.trimEnd().endsWith(';') ? '' : ';'}`,
+    );
+  }
+  out.push('', 'COMMIT;');
+  return out.join('\n');
+}
+
 export async function applyMigrations(db: Db, schema: string): Promise<Migration[]> {
   const migrations = migrationsFor(schema);
   const latest = migrations.at(-1)?.version ?? 0;
@@ -32,14 +73,8 @@ export async function applyMigrations(db: Db, schema: string): Promise<Migration
   if (current > latest) throw new SchemaVersionError(current, latest);
   if (current === latest) return [];
   return db.transaction(async (client) => {
-    await client.query({
-      text: 'SELECT pg_advisory_xact_lock(hashtext($1))',
-      values: [`fila-migrate:${schema}`],
-    });
-    await client.query({ text: `CREATE SCHEMA IF NOT EXISTS ${quoted}` });
-    await client.query({
-      text: `CREATE TABLE IF NOT EXISTS ${quoted}.migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    });
+    await client.query({ text: LOCK, values: [lockKey(schema)] });
+    for (const statement of setupStatements(quoted)) await client.query({ text: statement });
     const { rows } = await client.query({ text: `SELECT max(version) AS v FROM ${quoted}.migrations` });
     const now = Number((rows[0] as { v: number | null }).v ?? 0);
     if (now > latest) throw new SchemaVersionError(now, latest);

@@ -46,7 +46,7 @@ import { mapError } from './errors.js';
 import { fenced, finished, finishedAt, type FencedRow } from './fencing.js';
 import { foreignRun, INSERT_CHUNK, insertJobs, type InsertStatements, type Run } from './insert.js';
 import { NotifyListener } from './listener.js';
-import { applyMigrations, migrationsFor } from './migrate.js';
+import { applyMigrations, migrationScript, migrationsFor } from './migrate.js';
 import { Operations } from './operations.js';
 import { Registry } from './registry.js';
 import { claimedFromTuples, num } from './rows.js';
@@ -156,6 +156,10 @@ export class PostgresStore implements Store {
 
   migrations(): readonly Migration[] {
     return migrationsFor(this.schema);
+  }
+
+  migrationScript(after: number): string {
+    return migrationScript(this.schema, after);
   }
 
   async migrate(): Promise<{ applied: Migration[] }> {
