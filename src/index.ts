@@ -40,6 +40,7 @@ export type { Duration } from './core/duration.js';
 export type { FilaEvents } from './core/event-map.js';
 export * from './core/errors.js';
 export type * from './core/store.js';
-export { openStore, DEFAULT_STORE_URL } from './stores/open.js';
+export { openStore, registerStoreScheme, DEFAULT_STORE_URL } from './stores/open.js';
+export type { OpenStoreOptions, StoreOpener } from './stores/open.js';
 export { SqliteStore } from './stores/sqlite/store.js';
 export type { SqliteStoreOptions } from './stores/sqlite/store.js';

@@ -50,6 +50,28 @@ export function parseSqliteUrl(url: string): SqliteStoreOptions {
   return options;
 }
 
+/** Opens a store written outside this package from its URL (see registerStoreScheme). */
+export type StoreOpener = (url: string, options: OpenStoreOptions) => Store | Promise<Store>;
+
+const BUILT_IN = ['sqlite', 'postgres', 'postgresql', 'redis', 'rediss'];
+const registered = new Map<string, StoreOpener>();
+
+/**
+ * Makes `<scheme>://…` URLs open a store written outside this package, everywhere a store URL is taken
+ * in this process (createFila, the testkit's processes, the CLI when its --tasks module registers it).
+ */
+export function registerStoreScheme(scheme: string, open: StoreOpener): void {
+  if (typeof scheme !== 'string' || !/^[a-z][a-z0-9+.-]{0,31}$/.test(scheme))
+    throw new ValidationError(
+      `registerStoreScheme: invalid scheme ${JSON.stringify(scheme)} (lowercase letters, digits, + . -)`,
+    );
+  if (BUILT_IN.includes(scheme))
+    throw new ValidationError(`registerStoreScheme: "${scheme}" is one of Fila's own stores`);
+  if (typeof open !== 'function')
+    throw new ValidationError('registerStoreScheme: expected an opener function');
+  registered.set(scheme, open);
+}
+
 /** Opens the store a URL names. Returns the store itself for SQLite, a promise for others. */
 export function openStore(url: string, options: OpenStoreOptions = {}): Store | Promise<Store> {
   if (typeof url !== 'string') throw new ValidationError('store: expected a store URL or a Store object');
@@ -62,8 +84,10 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store | 
     return import('./redis/index.js').then((m) => m.openRedisStore(url, options));
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  const opener = scheme === undefined ? undefined : registered.get(scheme);
+  if (opener) return opener(url, options);
   throw new ValidationError(
-    `store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: unsupported scheme ${scheme ? `"${scheme}"` : '(none)'}; use sqlite://path/to/file.db, postgres://user@host:5432/db or redis://host:6379/0`,
+    `store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: unsupported scheme ${scheme ? `"${scheme}"` : '(none)'}; use sqlite://path/to/file.db, postgres://user@host:5432/db or redis://host:6379/0${registered.size ? `, or ${[...registered.keys()].map((k) => `${k}://`).join(', ')}` : ''}`,
   );
 }
 

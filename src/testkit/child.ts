@@ -1,5 +1,6 @@
 /**
- * Entry point of the conformance suite's child processes: `child <mode> <store url> <json args>`.
+ * Entry point of the conformance suite's child processes: `child <mode> <store url> <json args>
+ * [register module]`.
  * Each mode reports over IPC. Modes:
  *   worker        runs a worker with the test tasks; reports ready, start, complete, aborted
  *   enqueue-keys  waits for "go", enqueues `count` jobs with keys k0…, reports their ids
@@ -7,12 +8,13 @@
  *   cancel        cancels a job, reports its state
  *   append-event  waits for "go", appends one event to the store's event log
  */
+import { pathToFileURL } from 'node:url';
 import { createFila } from '../client/fila.js';
 import type { NewEvent } from '../core/store.js';
 import { hang, nap, noop, steps } from './tasks.js';
 import type { WorkerOptions } from '../worker/worker.js';
 
-const [mode, url, rawArgs] = process.argv.slice(2);
+const [mode, url, rawArgs, register] = process.argv.slice(2);
 const args = JSON.parse(rawArgs ?? '{}') as Record<string, unknown>;
 const send = (message: Record<string, unknown>) => process.send?.(message);
 const go = () =>
@@ -21,6 +23,8 @@ const go = () =>
   );
 
 async function main(): Promise<void> {
+  // A store written outside Fila: its module registers its URL scheme (StoreFixture.register).
+  if (register) await import(register.startsWith('file:') ? register : pathToFileURL(register).href);
   const fila = createFila({ store: url! });
   if (mode === 'worker') {
     const worker = fila.worker({

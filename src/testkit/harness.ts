@@ -67,7 +67,7 @@ export class TestScope {
   }
 
   child(mode: string, args: Record<string, unknown> = {}): Child {
-    const child = new Child(mode, this.fixture.url, args);
+    const child = new Child(mode, this.fixture.url, args, this.fixture.register);
     this.children.push(child.process);
     return child;
   }
@@ -92,11 +92,11 @@ export class Child {
     [];
   readonly exited: Promise<number | null>;
 
-  constructor(mode: string, url: string, args: Record<string, unknown>) {
+  constructor(mode: string, url: string, args: Record<string, unknown>, register?: string) {
     const self = fileURLToPath(import.meta.url);
     const ts = self.endsWith('.ts');
     const script = self.replace(/harness\.(ts|js)$/, `child.${ts ? 'ts' : 'js'}`);
-    this.process = fork(script, [mode, url, JSON.stringify(args)], {
+    this.process = fork(script, [mode, url, JSON.stringify(args), register ?? ''], {
       execArgv: ts ? ['--import', 'tsx'] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -7,6 +7,11 @@ export interface StoreFixture {
   /** Deletes the store's data after the test. */
   cleanup?(): Promise<void>;
   /**
+   * For a store written outside Fila: a module (file path or file: URL) that registers the URL's scheme
+   * with registerStoreScheme. The suite's child processes import it before opening the store.
+   */
+  register?: string;
+  /**
    * Opens an application transaction on this store's database, for stores with the `transactions`
    * capability: `tx` is what the application would pass to `enqueue(…, { tx })`.
    */
