@@ -34,20 +34,34 @@ export function parse(
   options: OptionSpec,
   positionals: { min: number; max: number },
 ): Parsed {
+  const spec = { ...GLOBAL_OPTIONS, ...options };
+  // A negative number after a flag that takes a value is that value (`--priority -5`), not a flag.
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const flag = /^--([\w-]+)$/.exec(args[i]!)?.[1];
+    if (flag && spec[flag]?.type === 'string' && /^-\d+(\.\d+)?$/.test(args[i + 1] ?? '')) {
+      joined.push(`${args[i]}=${args[++i]}`);
+    } else joined.push(args[i]!);
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({
-      args,
-      options: { ...GLOBAL_OPTIONS, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseArgs({ args: joined, options: spec, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     // Node's messages are long and mention parseArgs; keep the part that names the flag.
     const message = (e as Error).message
       .replace(/\. To specify a positional argument.*$/s, '')
       .replace(/^Unknown option/, 'unknown option');
     throw new UsageError(`${command}: ${message}`);
+  }
+  // parseArgs keeps the last of a repeated flag; saying so beats acting on half of what was asked.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    if (seen.has(token.name)) {
+      const hint = token.name === 'state' ? ' (several states: --state failed,cancelled)' : '';
+      throw new UsageError(`${command}: --${token.name} given twice${hint}`);
+    }
+    seen.add(token.name);
   }
   const count = parsed.positionals.length;
   if (count < positionals.min)

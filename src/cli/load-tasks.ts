@@ -53,7 +53,14 @@ export async function loadTasks(path: string): Promise<AnyTask[]> {
     try {
       exports = await importModule(file);
     } catch (e) {
-      throw new UsageError(`--tasks: cannot load ${file}: ${(e as Error).message.split('\n')[0]}`);
+      // One line, but all of it: a compile error's position and text come after its first line.
+      const message = (e as Error).message
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .join(' ')
+        .slice(0, 500);
+      throw new UsageError(`--tasks: cannot load ${file}: ${message}`);
     }
     const candidates = Object.values(exports).flatMap((v) => (Array.isArray(v) ? v : [v]));
     for (const value of candidates) {

@@ -5,7 +5,7 @@
  * could never match, and `fila server --tasks` makes the API check task names and payloads.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -69,6 +69,28 @@ describe('fila CLI refusals and failures', () => {
       expect(existsSync(db), `${args.join(' ')} created the store`).toBe(false);
     }
   }, 60_000);
+
+  it('a repeated flag is refused, a negative number after a flag is its value, a broken --tasks file is shown', () => {
+    expectRefused(
+      fila(['jobs', '--state', 'failed', '--state', 'cancelled']),
+      /--state given twice/,
+      'twice',
+    );
+    expectRefused(fila(['jobs', '--queue', 'a', '--queue', 'b']), /--queue given twice/, 'queue twice');
+    expect(existsSync(db)).toBe(false);
+    const made = fila(['enqueue', 'x', '{}', '--priority', '-5', '--json']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(json<{ priority: number }>(made).priority).toBe(-5);
+    expectRefused(
+      fila(['jobs', '--limit', '-5']),
+      /--limit: expected an integer from 1 to 1000, got "-5"/,
+      'limit',
+    );
+    const broken = join(dir, 'broken');
+    mkdirSync(broken);
+    writeFileSync(join(broken, 'a.ts'), 'export const x = ;\n');
+    expectRefused(fila(['worker', '--tasks', broken]), /a\.ts:1:17: ERROR: Unexpected ";"/, 'broken tasks');
+  }, 30_000);
 
   it('help for an unknown command is refused; tokens finds its action after option values', () => {
     expectRefused(fila(['help', 'frobnicate']), /unknown command "frobnicate"/, 'help frobnicate');
