@@ -50,11 +50,13 @@ describe('redis store URLs', () => {
     expect(() => parseRedisUrl('redis://h/0?commandTimeoutMs=soon')).toThrow(/commandTimeoutMs=soon/);
   });
 
-  it('fails fast with StoreUnavailableError when no server listens', async () => {
+  it('fails fast with StoreUnavailableError when no server listens, naming the server and the cause', async () => {
     const started = Date.now();
     const error = await Promise.resolve(openStore('redis://127.0.0.1:26399/0')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
-    expect((error as Error).message).toMatch(/Redis is unavailable/);
+    expect((error as Error).message).toMatch(
+      /^Redis is unavailable \(migrate\): 127\.0\.0\.1:26399: connect ECONNREFUSED 127\.0\.0\.1:26399$/,
+    );
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });

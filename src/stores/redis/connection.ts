@@ -87,10 +87,27 @@ export function connect(target: RedisTarget, role: 'commands' | 'subscriber' | '
   } else {
     client = new Redis(target.url, { ...options, retryStrategy: reconnectDelay });
   }
-  client.on('error', () => {
-    // Reconnection is automatic; each command reports an outage to its caller.
+  client.on('error', (error: Error) => {
+    // Reconnection is automatic; each command reports an outage to its caller, with this as its cause.
+    lastErrors.set(client, error.message);
   });
   return client;
+}
+
+const lastErrors = new WeakMap<RedisClient, string>();
+
+/**
+ * Why a client cannot reach its server, for error messages: its address and the last connection error
+ * (ioredis itself only says that a command ran out of retries).
+ */
+export function outageOf(client: RedisClient): string | undefined {
+  const error = lastErrors.get(client);
+  if (error === undefined || client.status === 'ready') return undefined;
+  const where =
+    client instanceof Cluster
+      ? 'Redis Cluster'
+      : `${client.options.host ?? '?'}:${client.options.port ?? '?'}`;
+  return `${where}: ${error}`;
 }
 
 /**

@@ -47,7 +47,7 @@ export async function dropRedisNamespace(url: string): Promise<void> {
     await ready(redis, database(connection));
     for await (const keys of scanKeys(redis, layout.pattern)) await redis.unlink(...keys);
   } catch (e) {
-    throw mapRedisError(e, 'drop namespace');
+    throw mapRedisError(e, 'drop namespace', redis);
   } finally {
     redis.disconnect();
   }

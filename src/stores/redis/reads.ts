@@ -61,7 +61,7 @@ export class Reads {
     try {
       return await body();
     } catch (e) {
-      throw mapRedisError(e, during);
+      throw mapRedisError(e, during, this.redis);
     }
   }
 
@@ -85,7 +85,7 @@ export class Reads {
         .exec(),
     );
     const columns = (replies ?? []).map(([error, value]) => {
-      if (error) throw mapRedisError(error, 'job get');
+      if (error) throw mapRedisError(error, 'job get', this.redis);
       return value as (string | null)[];
     });
     const jobs: Job[] = [];

@@ -42,7 +42,7 @@ export class Registry {
     try {
       return await body();
     } catch (e) {
-      throw mapRedisError(e, during);
+      throw mapRedisError(e, during, this.redis);
     }
   }
 

@@ -8,7 +8,7 @@
  * Cluster down) becomes StoreUnavailableError; anything else from Redis is a FilaError `store_error`.
  */
 import { FilaError, StoreUnavailableError } from '../../core/errors.js';
-import type { RedisClient } from './connection.js';
+import { outageOf, type RedisClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
 import { scripts } from './sql.gen.js';
 
@@ -19,12 +19,15 @@ type Command = (numKeys: number, ...keysAndArgs: (string | number)[]) => Promise
 /** Server replies that mean "not now", not "wrong": the caller may retry later. */
 const UNAVAILABLE = /^(LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|MISCONF)\b/;
 
-export function mapRedisError(error: unknown, during: string): Error {
+export function mapRedisError(error: unknown, during: string, client?: RedisClient): Error {
   if (error instanceof FilaError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const isReply = error instanceof Error && error.name === 'ReplyError';
   if (!isReply || UNAVAILABLE.test(message)) {
-    return new StoreUnavailableError(`Redis is unavailable (${during}): ${message}`, { cause: error });
+    const outage = !isReply && client ? outageOf(client) : undefined;
+    return new StoreUnavailableError(`Redis is unavailable (${during}): ${outage ?? message}`, {
+      cause: error,
+    });
   }
   return new FilaError('store_error', `Redis refused ${during}: ${message}`, { cause: error });
 }
@@ -61,7 +64,7 @@ export class Scripts {
       try {
         reply = await this.commands.get(name)!(keys.length, ...keys, ...all);
       } catch (e) {
-        throw mapRedisError(e, `script ${name}`);
+        throw mapRedisError(e, `script ${name}`, this.redis);
       }
       if (!Array.isArray(reply) || reply[0] !== 'MOVED') return reply;
       if (round >= 10) throw new FilaError('store_error', `script ${name}: jobs kept moving between queues`);

@@ -209,7 +209,7 @@ export class RedisStore implements Store {
       }
       return { applied: MIGRATIONS.filter((m) => m.version > found) };
     } catch (e) {
-      throw mapRedisError(e, 'migrate');
+      throw mapRedisError(e, 'migrate', this.redis);
     }
   }
 
