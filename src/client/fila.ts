@@ -16,7 +16,7 @@ import {
   UnsupportedError,
   ValidationError,
 } from '../core/errors.js';
-import { isJobState, type Job, type JobFilter, type JobState } from '../core/job.js';
+import { isJobState, UNFINISHED_STATES, type Job, type JobFilter, type JobState } from '../core/job.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../core/json.js';
 import type { InsertResult, JobLogEntry, QueueInfo, Store } from '../core/store.js';
 import type { AnyTask, Task } from '../core/task.js';
@@ -344,6 +344,7 @@ export class Fila {
   /** Cancels every unfinished job matching a filter. */
   async cancelMany(filter: JobFilter): Promise<{ cancelled: number; requested: number }> {
     const checked = checkFilter(filter, true);
+    checkBulkStates(checked, UNFINISHED_STATES, 'cancelMany', 'unfinished jobs');
     const { cancelled, requested } = await (await this.store()).jobCancel({ filter: checked });
     for (const jobId of cancelled) this.events.emit('job:cancel', { jobId });
     this.publisher.publishJobs('job:cancel', cancelled);
@@ -372,6 +373,7 @@ export class Fila {
   /** Retries every failed or cancelled job matching a filter (e.g. `{ state: 'failed', queue }`). */
   async retryMany(filter: JobFilter): Promise<{ retried: number }> {
     const checked = checkFilter(filter, true);
+    checkBulkStates(checked, ['failed', 'cancelled'], 'retryMany', 'failed or cancelled jobs');
     const { retried } = await (await this.store()).jobRetry({ filter: checked });
     for (const jobId of retried) this.events.emit('job:redrive', { jobId });
     this.publisher.publishJobs('job:redrive', retried);
@@ -541,6 +543,17 @@ function labelled(i: number): (e: unknown) => never {
 function checkId(id: unknown): asserts id is string {
   if (typeof id !== 'string' || id.length === 0 || id.length > 100)
     throw new ValidationError('id: expected a job id');
+}
+
+/** A bulk operation given a state it can never change would match nothing: refused, naming the states. */
+function checkBulkStates(filter: JobFilter, takes: readonly JobState[], method: string, what: string): void {
+  if (filter.state === undefined) return;
+  const states = Array.isArray(filter.state) ? filter.state : [filter.state];
+  const wrong = states.find((state) => !takes.includes(state));
+  if (wrong !== undefined)
+    throw new ValidationError(
+      `state: ${method} changes ${what} (${takes.join(', ')}), not ${JSON.stringify(wrong)}`,
+    );
 }
 
 /** Checks a filter. `nonEmpty`: bulk operations refuse an empty filter, which would touch every job. */

@@ -260,6 +260,14 @@ export function enqueueTests(test: ConformanceTest): void {
           /runAt: must be between 1970 and 9999/,
         ],
         [() => fila.retryMany({ state: 'failed', limit: 10 } as never), /unknown field "limit"/],
+        [
+          () => fila.retryMany({ state: 'queued' }),
+          /retryMany changes failed or cancelled jobs.*not "queued"/,
+        ],
+        [
+          () => fila.cancelMany({ state: ['queued', 'completed'] }),
+          /cancelMany changes unfinished.*"completed"/,
+        ],
       ];
       for (const [call, message] of cases) {
         const error = await call().then(
