@@ -405,6 +405,11 @@ describe('fila CLI', () => {
     const url = /API:\s+(http:\/\/127\.0\.0\.1:\d+\/api\/v1\/queues\?token=fila_\S+)/.exec(out)?.[1];
     expect(url).toBeDefined();
     const apiStatus = (await fetch(url!)).status;
+    const openapi = /OpenAPI at (http:\/\/127\.0\.0\.1:\d+\/openapi\.json\?token=fila_[^\s)]+)/.exec(
+      out,
+    )?.[1];
+    expect(openapi).toBeDefined();
+    const openapiStatus = (await fetch(openapi!)).status;
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     out = child.output();
@@ -422,6 +427,7 @@ describe('fila CLI', () => {
     }
     expect(out).toMatch(/stopped\. jobs in the store: .*completed/);
     expect(apiStatus).toBe(200);
+    expect(openapiStatus).toBe(200);
     expect(code).toBe(0);
     // The session's admin token does not outlive the session.
     const tokens = fila(['tokens', 'list', '--json'], { withStore: false, env: { FILA_STORE_URL: '' } });

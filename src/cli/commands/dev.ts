@@ -35,6 +35,7 @@ export const dev: Command = {
 Opens the store (default: .fila/fila.db, created if missing), starts a worker for the tasks in PATH
 (default: the demo tasks in examples/), serves the HTTP API with an admin token made for the session
 (revoked when it stops), enqueues a few demo jobs, and prints what happens until Ctrl-C.
+  --tasks PATH          a module, or a folder of modules, exporting tasks made with defineTask
   --concurrency N       jobs at once (default 4)
   --port N              the API's port (default 4000; another free port if it is taken)
   --no-demo             do not enqueue the demo jobs
@@ -107,7 +108,7 @@ Opens the store (default: .fila/fila.db, created if missing), starts a worker fo
         out(`  tasks:  ${tasks.map((t) => `${t.name} (queue ${t.queue})`).join(', ')}`);
         out(`  worker: ${worker.id}, concurrency ${worker.concurrency}`);
         out(`  API:    ${base}/api/v1/queues?token=${token}`);
-        out(`          (token for this session: ${token}; OpenAPI at ${base}/openapi.json)`);
+        out(`          (token for this session: ${token}; OpenAPI at ${base}/openapi.json?token=${token})`);
         if (demoJobs.length > 0) {
           out(`  enqueuing ${demoJobs.length} demo jobs; press Ctrl-C to stop\n`);
           await fila.enqueueMany(demoJobs);

@@ -17,6 +17,7 @@ export const server: Command = {
 
 Serves the HTTP API on the store. Every route but /healthz needs a token (fila tokens create).
   --port N               the port (default 4000; 0 picks a free one)
+  --host H               the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
   --tasks PATH           the task definitions PATH exports (as fila worker loads them): enqueue through
                          the API then applies their queue, defaults and schema (400 invalid_payload) and
                          refuses other task names (400 unknown_task); without it any name is accepted
@@ -61,7 +62,9 @@ Serves the HTTP API on the store. Every route but /healthz needs a token (fila t
         process.stderr.write(`fila server: ${during}: ${(error as Error)?.stack ?? String(error)}\n`),
     });
     try {
-      const address = await api.listen({ port, host });
+      const address = await api.listen({ port, host }).catch((e: Error) => {
+        throw new Error(`--host ${host} --port ${port}: cannot listen there (${e.message})`, { cause: e });
+      });
       process.stdout.write(
         `Fila API on http://${address.host}:${address.port} (store ${redact(ctx.storeUrl)})\n`,
       );
