@@ -29,7 +29,7 @@ import { prepareJob, type EnqueueContext, type EnqueueOptions, type PreparedJob 
 import { EventPublisher, jobEvent } from './publisher.js';
 
 export interface FilaOptions {
-  /** A store URL (default store: `sqlite://.fila/fila.db`) or a Store object. */
+  /** A store URL (such as `sqlite://.fila/fila.db`, the CLI's default) or a Store object. */
   store: string | Store;
   /**
    * Tasks this client knows. Enqueue by name then applies the task's queue, defaults and schema, and

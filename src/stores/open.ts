@@ -86,6 +86,17 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store | 
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
   const opener = scheme === undefined ? undefined : registered.get(scheme);
   if (opener) return opener(url, options);
+  const lower = scheme?.toLowerCase();
+  if (lower !== undefined && BUILT_IN.includes(lower)) {
+    const example = lower.startsWith('sqlite')
+      ? 'sqlite://.fila/fila.db'
+      : lower.startsWith('redis')
+        ? 'redis://host:6379/0'
+        : 'postgres://user@host:5432/db';
+    throw new ValidationError(
+      `store URL ${JSON.stringify(redact(url))}: a ${lower} URL starts with ${lower}:// (e.g. ${example})`,
+    );
+  }
   throw new ValidationError(
     `store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: unsupported scheme ${scheme ? `"${scheme}"` : '(none)'}; use sqlite://path/to/file.db, postgres://user@host:5432/db or redis://host:6379/0${registered.size ? `, or ${[...registered.keys()].map((k) => `${k}://`).join(', ')}` : ''}`,
   );

@@ -5,3 +5,5 @@
 export { runStoreConformance } from './conformance.js';
 export type { ConformanceOptions, StoreFixture, AppTransaction } from './types.js';
 export { waitFor, waitForState, sleep } from './harness.js';
+/** Deletes everything a store URL names (a SQLite file, a PostgreSQL schema, a Redis key prefix): test cleanup. */
+export { dropStore } from '../stores/open.js';

@@ -9,9 +9,10 @@
  *               for everyone) and deletes finished jobs past their retention
  *   RunBuffer   holds jobs claimed ahead of free slots (buffer.ts); options.ts checks the options
  *
- * Invariants: a run's outcome is reported at most once (`JobRun.reported`); a job's slot is freed only
- * when its handler has settled, even if its outcome was reported earlier (timeout, cancel); nothing is
- * written for a run whose lease is no longer ours.
+ * Invariants: a run's outcome is reported at most once (`JobRun.reported`); a job's slot is freed when
+ * its handler has settled, even if its outcome was reported earlier (timeout, cancel), or `abortGrace`
+ * after an abort its handler ignores (the run is abandoned); nothing is written for a run whose lease is
+ * no longer ours.
  *
  * Buffer: when handlers are short, each claim also fetches jobs ahead of the free slots, which start as
  * slots free up (see buffer.ts: sized by the mean handler time, given back when handlers turn slow).

@@ -284,6 +284,10 @@ describe('SQLite store', () => {
     expect(() => parseSqliteUrl('sqlite://data/100%.db')).toThrow(/malformed %-escape/);
     expect(parseSqliteUrl('sqlite://data/100%25.db')).toEqual({ path: 'data/100%.db' });
     expect(() => createFila({ store: 'mysql://localhost/db' })).toThrow(/unsupported scheme "mysql"/);
+    expect(() => createFila({ store: 'sqlite:' })).toThrow(/a sqlite URL starts with sqlite:\/\//);
+    expect(() => createFila({ store: 'redis:/h' })).toThrow(
+      /a redis URL starts with redis:\/\/ \(e\.g\. redis:/,
+    );
     expect(() => createFila({ store: 'postgres://user:secret@host/db' })).not.toThrow(/secret/);
   });
 });
