@@ -81,7 +81,10 @@ export function buildApp(parts: AppParts): OpenAPIHono<Env> {
         result.target === 'json' ? 'body' : result.target,
         ...(issue?.path ?? []).map(String),
       ].join('.');
-      return c.json(errorBody('invalid_argument', `${where}: ${issue?.message ?? 'invalid'}`), 400);
+      return c.json(
+        errorBody('invalid_argument', `${where}: ${issue ? describeIssue(issue) : 'invalid'}`),
+        400,
+      );
     },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
@@ -170,4 +173,18 @@ function register(
       metrics: parts.metrics,
       ...extra,
     })) as never);
+}
+
+type Issue = { code: string; message: string; errors?: Issue[][] };
+
+/** A validation issue in words a caller can act on: "required" for a missing field, not "Invalid input". */
+function describeIssue(issue: Issue): string {
+  const missing = (i: Issue) => i.code === 'invalid_type' && /received undefined$/.test(i.message);
+  if (missing(issue)) return 'required';
+  if (issue.code === 'invalid_union' && issue.errors?.length) {
+    if (issue.errors.every((branch) => branch.some(missing))) return 'required';
+    return `invalid value (${issue.errors.map((branch) => branch[0]?.message ?? '').join('; or ')})`;
+  }
+  if (/received NaN$/.test(issue.message)) return 'expected a number';
+  return issue.message;
 }

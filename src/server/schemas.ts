@@ -30,7 +30,7 @@ const Metadata = z.preprocess(
 );
 
 export const Name = z.string().regex(NAME, 'a name of 1-128 letters, digits or _ . : / -');
-export const JobId = z.string().regex(JOB_ID, 'a job id');
+export const JobId = z.string().regex(JOB_ID, 'expected a job id (a lowercase UUID)');
 const Duration = z
   .union([z.number().int().min(0), z.string().max(32)])
   .openapi({ description: 'milliseconds, or "30s", "5m", "2h", "7d"' });

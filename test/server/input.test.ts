@@ -116,6 +116,7 @@ describe.each(await serverStores())('%s store', (kind) => {
     'limit not a number': ['GET', '/api/v1/jobs?limit=ten'],
     'logs after negative': ['GET', `/api/v1/jobs/${'0'.repeat(8)}-0000-7000-8000-000000000000/logs?after=-4`],
     'clean olderThan negative': ['POST', '/api/v1/queues/q/clean', '{"state": "completed", "olderThan": -1}'],
+    'clean olderThan missing': ['POST', '/api/v1/queues/q/clean', '{"state": "completed"}'],
     'clean olderThan huge': [
       'POST',
       '/api/v1/queues/q/clean',
@@ -220,6 +221,13 @@ describe.each(await serverStores())('%s store', (kind) => {
       expect(await message(CORPUS['delay is not a duration']!)).toMatchObject({
         message: expect.stringContaining('delay'),
       });
+      // A missing field is "required", not "Invalid input"; a number that is not one says so.
+      expect((await message(CORPUS['task is missing']!)).message).toBe('body.task: required');
+      expect((await message(CORPUS['clean olderThan missing']!)).message).toBe('body.olderThan: required');
+      expect((await message(CORPUS['limit not a number']!)).message).toBe('query.limit: expected a number');
+      expect((await message(CORPUS['traversal in a job id']!)).message).toMatch(
+        /^param\.id: expected a job id/,
+      );
       const { status } = await raw(...CORPUS['oversized body']!);
       expect(status).toBe(413);
       // A body that is not declared as JSON is refused as such, not as broken JSON.
