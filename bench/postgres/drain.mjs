@@ -1,0 +1,136 @@
+/**
+ * Where a PostgreSQL drain spends its time: N jobs are enqueued, then one worker process (concurrency C,
+ * no-op handler, Fila's defaults) runs them all. Printed: jobs per second; CPU of the worker process and
+ * of all postgres processes (% of one core, and µs per job, from /proc); and, from pg_stat_wal and
+ * pg_stat_database, the WAL written per job and the number of commits, with the jobs per commit.
+ *
+ * `--sql "…"` runs a statement after the schema is created and before the jobs are enqueued (to try a
+ * table setting, e.g. `ALTER TABLE drain.jobs SET (fillfactor = 80)`). To see what the commit's WAL
+ * flush costs, run it once with `ALTER DATABASE bench SET synchronous_commit = off` set beforehand (and
+ * RESET afterwards); Fila itself always commits synchronously.
+ *
+ * Usage: npm run build && node bench/postgres/drain.mjs [--jobs 40000] [--concurrency 100] [--rounds 1]
+ *   [--sql "…"]  (database `bench` at 127.0.0.1:5432, schema `drain`, dropped at the end)
+ */
+import { fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string' },
+    concurrency: { type: 'string' },
+    rounds: { type: 'string' },
+    sql: { type: 'string' },
+    child: { type: 'boolean' },
+  },
+});
+const DB = 'postgres://postgres@127.0.0.1:5432/bench';
+const STORE = `${DB}?schema=drain`;
+const N = Number(values.jobs ?? 40_000);
+const C = Number(values.concurrency ?? 100);
+
+if (values.child) {
+  const { createFila, defineTask } = await import('../../dist/index.js');
+  const fila = createFila({ store: STORE });
+  let handled = 0;
+  let done;
+  const all = new Promise((resolve) => (done = resolve));
+  const task = defineTask({
+    name: 'bench',
+    queue: 'bench',
+    handler: async () => void (++handled === N && done()),
+  });
+  const worker = fila.worker({ tasks: [task], concurrency: C, handleSignals: false });
+  await fila.store();
+  process.send('ready');
+  await new Promise((resolve) => process.once('message', resolve));
+  const start = performance.now();
+  await worker.start();
+  await all;
+  const ms = performance.now() - start;
+  process.send({ ms, rssMB: process.memoryUsage.rss() / 1e6 });
+  await worker.stop();
+  await fila.close();
+  process.exit(0);
+}
+
+const { createFila } = await import('../../dist/index.js');
+const { dropStore } = await import('../../dist/stores/open.js');
+const admin = new pg.Client({ connectionString: DB });
+await admin.connect();
+const ticksPerSecond = 100; // USER_HZ
+const ticks = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return 0; // the process ended meanwhile
+  }
+};
+const postgresTicks = () =>
+  readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .reduce((sum, p) => {
+      try {
+        return readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('postgres') ? sum + ticks(p) : sum;
+      } catch {
+        return sum;
+      }
+    }, 0);
+const counters = async () => {
+  const { rows } = await admin.query(
+    `SELECT w.wal_records::bigint AS records, w.wal_bytes::bigint AS bytes, d.xact_commit::bigint AS commits
+     FROM pg_stat_wal w, pg_stat_database d WHERE d.datname = 'bench'`,
+  );
+  return Object.fromEntries(Object.entries(rows[0]).map(([k, v]) => [k, Number(v)]));
+};
+
+for (let round = 0; round < Number(values.rounds ?? 1); round++) {
+  await dropStore(STORE);
+  const fila = createFila({ store: STORE });
+  await fila.store();
+  if (values.sql) await admin.query(values.sql);
+  for (let i = 0; i < N; i += 1000) {
+    const batch = Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({
+      task: 'bench',
+      payload: { i: i + j },
+      options: { queue: 'bench' },
+    }));
+    await fila.enqueueMany(batch);
+  }
+  await fila.close();
+  await admin.query('CHECKPOINT');
+  const child = fork(new URL(import.meta.url), ['--child', '--jobs', String(N), '--concurrency', String(C)]);
+  await new Promise((resolve) => child.once('message', resolve));
+  const before = { worker: ticks(child.pid), postgres: postgresTicks(), ...(await counters()) };
+  child.send('go');
+  const result = await new Promise((resolve) => child.once('message', resolve));
+  const after = { worker: ticks(child.pid), postgres: postgresTicks() };
+  await new Promise((resolve) => child.once('exit', resolve));
+  // A backend reports its WAL and commit counts at most once a second, and when it ends: read them once
+  // the worker's connections have closed.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  Object.assign(after, await counters());
+  const seconds = result.ms / 1000;
+  const d = Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
+  const cpu = (t) => ({
+    pct: Math.round((t * 100) / ticksPerSecond / seconds),
+    usPerJob: +((t * 1e6) / ticksPerSecond / N).toFixed(1),
+  });
+  console.log(
+    JSON.stringify({
+      jobsPerSec: Math.round(N / seconds),
+      workerRssMB: Math.round(result.rssMB),
+      workerCpu: cpu(d.worker),
+      postgresCpu: cpu(d.postgres),
+      walBytesPerJob: Math.round(d.bytes / N),
+      walRecordsPerJob: +(d.records / N).toFixed(2),
+      commits: d.commits,
+      jobsPerCommit: Math.round(N / Math.max(1, d.commits)),
+    }),
+  );
+}
+await dropStore(STORE);
+await admin.end();
