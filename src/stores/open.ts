@@ -9,7 +9,7 @@
  * the first call); other stores are loaded on demand, so their drivers load only when used.
  */
 import { ValidationError } from '../core/errors.js';
-import type { Store } from '../core/store.js';
+import type { Migration, Store } from '../core/store.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
 
 export interface OpenStoreOptions {
@@ -100,6 +100,39 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store | 
   throw new ValidationError(
     `store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: unsupported scheme ${scheme ? `"${scheme}"` : '(none)'}; use sqlite://path/to/file.db, postgres://user@host:5432/db or redis://host:6379/0${registered.size ? `, or ${[...registered.keys()].map((k) => `${k}://`).join(', ')}` : ''}`,
   );
+}
+
+/**
+ * What `fila migrate --print` prints for a store URL, without opening the store (no file created, no
+ * server needed): on PostgreSQL the script of `migrationScript`, elsewhere each migration after version
+ * `after`. A store registered from outside is opened (with `migrate: false`) to ask it.
+ */
+export async function printMigrations(url: string, after: number): Promise<string> {
+  const list = (migrations: readonly Migration[]) =>
+    migrations
+      .filter((m) => m.version > after)
+      .map((m) => `-- migration ${m.version}: ${m.name}\n${m.sql}\n`)
+      .join('\n');
+  if (url.startsWith('sqlite://')) {
+    parseSqliteUrl(url); // validates
+    return list((await import('./sqlite/migrate.js')).MIGRATIONS);
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const { parsePostgresUrl } = await import('./postgres/url.js');
+    const { migrationScript } = await import('./postgres/migrate.js');
+    return `${migrationScript(parsePostgresUrl(url).schema ?? 'fila', after)}\n`;
+  }
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+    const { parseRedisUrl } = await import('./redis/keys.js');
+    parseRedisUrl(url); // validates
+    return list((await import('./redis/store.js')).MIGRATIONS);
+  }
+  const store = await openStore(url, { migrate: false });
+  try {
+    return store.migrationScript ? `${store.migrationScript(after)}\n` : list(store.migrations());
+  } finally {
+    await store.close();
+  }
 }
 
 /** A store URL with its password hidden, for messages. */

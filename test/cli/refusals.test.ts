@@ -92,6 +92,15 @@ describe('fila CLI refusals and failures', () => {
     expectRefused(fila(['worker', '--tasks', broken]), /a\.ts:1:17: ERROR: Unexpected ";"/, 'broken tasks');
   }, 30_000);
 
+  it('migrate --print opens nothing: it prints the migrations and creates no store', () => {
+    const printed = fila(['migrate', '--print']);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout).toMatch(/^-- migration 1: init\n/);
+    expect(fila(['migrate', '--print', '--after', '1']).stdout).not.toMatch(/-- migration 1:/);
+    expectRefused(fila(['migrate', '--after', '1']), /--after goes with --print/, 'after alone');
+    expect(existsSync(db)).toBe(false);
+  }, 30_000);
+
   it('help for an unknown command is refused; tokens finds its action after option values', () => {
     expectRefused(fila(['help', 'frobnicate']), /unknown command "frobnicate"/, 'help frobnicate');
     expect(fila(['help', 'tokens']).stdout).toMatch(/^fila tokens create/);

@@ -1,4 +1,4 @@
-import { createFila } from '../../client/fila.js';
+import { printMigrations } from '../../stores/open.js';
 import { int, parse, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -8,9 +8,10 @@ export const migrate: Command = {
   usage: `fila migrate [--print [--after N]]
 
 Applies the store's pending migrations. Migrations are forward-only and recorded in the store.
-  --print     print the migrations instead of applying anything (needs no server). On PostgreSQL this
-              is one transaction to run with psql, which also records each migration as fila migrate
-              does, and fails, changing nothing, on a schema that already has one of them
+  --print     print the migrations instead of applying anything (opens nothing: no server needed, no
+              file created). On PostgreSQL this is one transaction to run with psql, which also records
+              each migration as fila migrate does, and fails, changing nothing, on a schema that
+              already has one of them
   --after N   with --print: only the migrations after version N (the schema's latest applied)`,
   async run(args, ctx) {
     const { values } = parse(
@@ -22,24 +23,12 @@ Applies the store's pending migrations. Migrations are forward-only and recorded
     const after = int(values, 'after', 0, 1_000_000) ?? 0;
     if (values.after !== undefined && !values.print)
       throw new UsageError('migrate: --after goes with --print');
-    const fila = values.print
-      ? createFila({ store: ctx.storeUrl, migrate: false })
-      : ctx.client({ migrate: false });
-    try {
-      const store = await fila.store();
-      if (values.print) {
-        if (store.migrationScript) process.stdout.write(`${store.migrationScript(after)}\n`);
-        else {
-          for (const m of store.migrations())
-            if (m.version > after) process.stdout.write(`-- migration ${m.version}: ${m.name}\n${m.sql}\n\n`);
-        }
-        return;
-      }
-      const { applied } = await fila.migrate();
-      if (applied.length === 0) process.stdout.write('store is up to date\n');
-      for (const m of applied) process.stdout.write(`applied ${m.version} ${m.name}\n`);
-    } finally {
-      if (values.print) await fila.close();
+    if (values.print) {
+      process.stdout.write(await printMigrations(ctx.storeUrl, after));
+      return;
     }
+    const { applied } = await ctx.client({ migrate: false }).migrate();
+    if (applied.length === 0) process.stdout.write('store is up to date\n');
+    for (const m of applied) process.stdout.write(`applied ${m.version} ${m.name}\n`);
   },
 };

@@ -83,7 +83,7 @@ export interface RedisStoreOptions {
 }
 
 const LAYOUT_VERSION = 4;
-const MIGRATIONS: readonly Migration[] = [
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'key_layout',
