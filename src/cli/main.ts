@@ -19,7 +19,7 @@ import { enqueue } from './commands/enqueue.js';
 import { job, jobs } from './commands/jobs.js';
 import { migrate } from './commands/migrate.js';
 import { cancel, clean, logs, remove, retry } from './commands/ops.js';
-import { pause, queues, resume } from './commands/queues.js';
+import { forgetQueue, pause, queues, resume } from './commands/queues.js';
 import { worker } from './commands/worker.js';
 
 const COMMANDS: Command[] = [
@@ -36,6 +36,7 @@ const COMMANDS: Command[] = [
   queues,
   pause,
   resume,
+  forgetQueue,
   retry,
   cancel,
   remove,

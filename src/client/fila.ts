@@ -416,6 +416,17 @@ export class Fila {
     });
   }
 
+  /**
+   * Forgets a queue that holds no job (a typo'd pause, a queue no longer used): it leaves the queue
+   * listings, and its paused flag goes with it. Refused with JobStateError while it holds any job.
+   */
+  async forgetQueue(queue: string): Promise<void> {
+    checkName(queue, 'queue');
+    const { forgotten, jobs } = await (await this.store()).queueForget({ queue });
+    if (!forgotten)
+      throw new JobStateError(`queue "${queue}" still holds ${jobs} job(s); remove or clean them first`);
+  }
+
   /** Deletes finished jobs in a state that finished longer ago than `olderThan`. */
   async clean(options: CleanOptions): Promise<{ removed: number }> {
     if (!isPlainObject(options)) throw new ValidationError('clean: expected { state, olderThan, queue? }');

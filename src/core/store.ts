@@ -404,6 +404,13 @@ export interface Store {
 
   queueResume(params: { queue: string }): Promise<void>;
 
+  /**
+   * Drops a queue that holds no job, in any state, from the queues the store knows (its name and paused
+   * flag), atomically with inserts. A queue holding jobs is kept: `forgotten: false` and how many. An
+   * enqueue or a pause makes a forgotten queue known again.
+   */
+  queueForget(params: { queue: string }): Promise<{ forgotten: boolean; jobs: number }>;
+
   /** Stores a token (only the hash of its secret). */
   tokenCreate(params: { token: Omit<TokenRecord, 'createdAt'>; secretHash: string }): Promise<TokenRecord>;
 

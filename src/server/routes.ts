@@ -380,6 +380,26 @@ export const ROUTES: ApiRoute[] = [
   })),
   {
     role: 'operator',
+    tenants: 'forbidden',
+    route: createRoute({
+      method: 'delete',
+      path: '/api/v1/queues/{name}',
+      summary: 'Forget a queue that holds no job (it leaves the listings, with its paused flag)',
+      security,
+      request: { params: QueueParams },
+      responses: {
+        200: json(z.object({ queue: z.string(), forgotten: z.literal(true) }), 'Forgotten'),
+        ...errors,
+      },
+    }),
+    async handle(c, env) {
+      const { name } = input<{ name: string }>(c, 'param');
+      await env.fila.forgetQueue(name);
+      return c.json({ queue: name, forgotten: true as const }, 200);
+    },
+  },
+  {
+    role: 'operator',
     tenants: 'scoped',
     route: createRoute({
       method: 'post',

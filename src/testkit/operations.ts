@@ -178,6 +178,31 @@ export function operationTests(test: ConformanceTest): void {
       expect((await fila.listQueues()).find((q) => q.name === 'default')!.paused).toBe(false);
     });
 
+    test('forgetQueue drops a queue that holds no job, with its paused flag; one holding jobs is kept', async (s) => {
+      const fila = s.client();
+      const names = async () => (await fila.listQueues()).map((q) => q.name);
+      await fila.pauseQueue('typo');
+      const job = await fila.enqueue(noop, undefined, { queue: 'busy' });
+      await fila.cancel(job.id); // finished jobs count too
+      expect(await names()).toEqual(expect.arrayContaining(['typo', 'busy']));
+      await fila.forgetQueue('typo');
+      await expect(fila.forgetQueue('busy')).rejects.toThrow(JobStateError);
+      await expect(fila.forgetQueue('busy')).rejects.toThrow(/"busy" still holds 1 job/);
+      expect(await names()).not.toContain('typo');
+      expect(await names()).toContain('busy');
+      await fila.remove(job.id);
+      await fila.forgetQueue('busy');
+      await fila.forgetQueue('never-known'); // nothing to drop: not an error
+      expect(await names()).not.toContain('busy');
+      // Used again, it is known again, and the paused flag did not survive.
+      const again = await fila.enqueue(noop, undefined, { queue: 'typo' });
+      expect((await fila.listQueues()).find((q) => q.name === 'typo')).toMatchObject({ paused: false });
+      const worker = fila.worker({ tasks: [noop], queues: ['typo'], pollInterval: 50, handleSignals: false });
+      await worker.start();
+      await waitForState(fila, again.id, 'completed');
+      await expect(fila.forgetQueue('bad name!')).rejects.toThrow(ValidationError);
+    });
+
     test('clean deletes finished jobs of a state older than the cutoff, optionally per queue', async (s) => {
       const fila = s.client();
       const worker = fila.worker({ tasks: [noop, nap], queues: ['default', 'keep'], handleSignals: false });

@@ -261,6 +261,13 @@ describe('fila CLI', () => {
     ]);
     expect(fila(['queues']).stdout).toMatch(/q1\s+yes\s+0\s+1/);
     expect(fila(['resume', 'q1']).code).toBe(0);
+    expect(fila(['pause', 'q-typo']).code).toBe(0);
+    expect(fila(['forget-queue', 'q-typo'])).toMatchObject({ code: 0, stdout: 'forgot q-typo\n' });
+    expect(fila(['forget-queue', 'q1'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/queue "q1" still holds 1 job\(s\)/),
+    });
+    expect(json<{ name: string }[]>(fila(['queues', '--json'])).map((q) => q.name)).toEqual(['q1', 'q2']);
 
     expect(fila(['cancel', b])).toMatchObject({ code: 0, stdout: `cancelled ${b}\n` });
     expect(fila(['cancel', b])).toMatchObject({

@@ -36,6 +36,7 @@ describe.each(await serverStores())('%s store', (kind) => {
     'POST /api/v1/queues/{name}/pause': async () => ({ path: '/api/v1/queues/auth/pause' }),
     'POST /api/v1/queues/{name}/resume': async () => ({ path: '/api/v1/queues/auth/resume' }),
     'POST /api/v1/queues/{name}/retry-failed': async () => ({ path: '/api/v1/queues/auth/retry-failed' }),
+    'DELETE /api/v1/queues/{name}': async () => ({ path: '/api/v1/queues/auth-empty' }),
     'POST /api/v1/queues/{name}/clean': async () => ({
       path: '/api/v1/queues/auth/clean',
       body: { state: 'completed', olderThan: '1d' },

@@ -206,6 +206,15 @@ describe.each(await serverStores())('%s store', (kind) => {
       ).toEqual({
         removed: 1,
       });
+      // A queue that holds jobs cannot be forgotten; an empty one (a paused typo) can.
+      const refused = await s.call('DELETE', '/api/v1/queues/ops');
+      expect(refused.status).toBe(409);
+      expect(await refused.json()).toMatchObject({ error: { code: 'invalid_state' } });
+      await s.call('POST', '/api/v1/queues/opz/pause');
+      expect(await body(s.call('DELETE', '/api/v1/queues/opz'))).toEqual({ queue: 'opz', forgotten: true });
+      const names = (await body<{ queues: { name: string }[] }>(s.call('GET', '/api/v1/queues'))).queues;
+      expect(names.map((q) => q.name)).toContain('ops');
+      expect(names.map((q) => q.name)).not.toContain('opz');
     });
 
     it('recent throughput and failure rate come from the events of running workers; workers list with their details', async () => {

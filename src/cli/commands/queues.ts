@@ -39,3 +39,19 @@ export const resume: Command = {
     process.stdout.write(`resumed ${queue}\n`);
   },
 };
+
+export const forgetQueue: Command = {
+  name: 'forget-queue',
+  summary: 'drop a queue that holds no job from the listings (and its paused flag)',
+  usage: `fila forget-queue QUEUE
+
+Forgets a queue that holds no job in any state (a paused typo, a queue no longer used): it no longer
+appears in fila queues, and a paused flag goes with it. Refused while the queue holds jobs (remove or
+clean them first). An enqueue or a pause makes the queue known again.`,
+  async run(args, ctx) {
+    const { positionals } = parse('forget-queue', args, {}, { min: 1, max: 1 });
+    const queue = checkedName(positionals[0]!, 'QUEUE');
+    await ctx.client().forgetQueue(queue);
+    process.stdout.write(`forgot ${queue}\n`);
+  },
+};

@@ -199,4 +199,11 @@ export class Operations {
     await this.db.query(this.sql.queuePause, [params.queue, false, this.channel]);
     this.wake();
   }
+
+  async queueForget(params: { queue: string }): Promise<{ forgotten: boolean; jobs: number }> {
+    const [row] = await this.db.query<{ jobs: number; forgotten: boolean }>(this.sql.queueForget, [
+      params.queue,
+    ]);
+    return { forgotten: row!.forgotten, jobs: row!.jobs };
+  }
 }

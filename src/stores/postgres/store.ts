@@ -510,6 +510,10 @@ export class PostgresStore implements Store {
     return this.operations.queueResume(params);
   }
 
+  queueForget(params: { queue: string }): Promise<{ forgotten: boolean; jobs: number }> {
+    return this.operations.queueForget(params);
+  }
+
   // ---- events, tokens, workers (registry.ts) -------------------------------------------------------
 
   eventAppend(params: { events: NewEvent[] }): Promise<void> {

@@ -109,6 +109,11 @@ export class Operations {
     await this.run('queuePause', [params.queue], ['0']);
     this.wake();
   }
+
+  async queueForget(params: { queue: string }): Promise<{ forgotten: boolean; jobs: number }> {
+    const [forgotten, jobs] = (await this.run('queueForget', [params.queue], [])) as [number, number];
+    return { forgotten: forgotten === 1, jobs };
+  }
 }
 
 /** Ids in batches small enough for one script call each. */

@@ -496,6 +496,10 @@ export class RedisStore implements Store {
     return this.operations.queueResume(params);
   }
 
+  queueForget(params: { queue: string }): Promise<{ forgotten: boolean; jobs: number }> {
+    return this.operations.queueForget(params);
+  }
+
   // ---- reads (reads.ts) ----------------------------------------------------------------------------
 
   jobGet(params: { ids: string[] }): Promise<Job[]> {

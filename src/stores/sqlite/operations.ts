@@ -193,6 +193,14 @@ export class Operations {
     this.db.wake();
   }
 
+  async queueForget(params: { queue: string }): Promise<{ forgotten: boolean; jobs: number }> {
+    return this.db.write(() => {
+      const { n } = this.db.prepare(sql.queueJobs).get({ queue: params.queue }) as { n: number };
+      if (n === 0) this.db.prepare(sql.queueForget).run({ queue: params.queue });
+      return { forgotten: n === 0, jobs: n };
+    });
+  }
+
   /** See Store.jobRescue. */
   async jobRescue(params: { maxCrashes: number; limit: number }): Promise<{
     requeued: string[];
