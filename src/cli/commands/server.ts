@@ -62,6 +62,7 @@ Serves the HTTP API on the store. Every route but /healthz needs a token (fila t
         process.stderr.write(`fila server: ${during}: ${(error as Error)?.stack ?? String(error)}\n`),
     });
     try {
+      await api.start(); // the store's own errors are reported as they are, not as a listen failure
       const address = await api.listen({ port, host }).catch((e: Error) => {
         throw new Error(`--host ${host} --port ${port}: cannot listen there (${e.message})`, { cause: e });
       });
