@@ -57,8 +57,9 @@ const BUILT_IN = ['sqlite', 'postgres', 'postgresql', 'redis', 'rediss'];
 const registered = new Map<string, StoreOpener>();
 
 /**
- * Makes `<scheme>://…` URLs open a store written outside this package, everywhere a store URL is taken
- * in this process (createFila, the testkit's processes, the CLI when its --tasks module registers it).
+ * Makes `<scheme>://…` URLs open a store written outside this package wherever this process takes a
+ * store URL (createFila, openStore, the testkit's child processes through StoreFixture.register). The
+ * CLI cannot open such a store: it registers nothing of its own.
  */
 export function registerStoreScheme(scheme: string, open: StoreOpener): void {
   if (typeof scheme !== 'string' || !/^[a-z][a-z0-9+.-]{0,31}$/.test(scheme))
@@ -84,7 +85,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store | 
     return import('./redis/index.js').then((m) => m.openRedisStore(url, options));
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
-  const opener = scheme === undefined ? undefined : registered.get(scheme);
+  const opener = scheme === undefined ? undefined : registered.get(scheme.toLowerCase());
   if (opener) return opener(url, options);
   const lower = scheme?.toLowerCase();
   if (lower !== undefined && BUILT_IN.includes(lower)) {
@@ -93,9 +94,8 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store | 
       : lower.startsWith('redis')
         ? 'redis://host:6379/0'
         : 'postgres://user@host:5432/db';
-    throw new ValidationError(
-      `store URL ${JSON.stringify(redact(url))}: a ${lower} URL starts with ${lower}:// (e.g. ${example})`,
-    );
+    // Not echoed: without its // the URL's password is not where redact() looks for it.
+    throw new ValidationError(`store URL: a ${lower} URL starts with ${lower}:// (e.g. ${example})`);
   }
   throw new ValidationError(
     `store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: unsupported scheme ${scheme ? `"${scheme}"` : '(none)'}; use sqlite://path/to/file.db, postgres://user@host:5432/db or redis://host:6379/0${registered.size ? `, or ${[...registered.keys()].map((k) => `${k}://`).join(', ')}` : ''}`,

@@ -289,5 +289,7 @@ describe('SQLite store', () => {
       /a redis URL starts with redis:\/\/ \(e\.g\. redis:/,
     );
     expect(() => createFila({ store: 'postgres://user:secret@host/db' })).not.toThrow(/secret/);
+    expect(() => createFila({ store: 'postgres:/admin:s3cret@db/app' })).toThrow(/starts with postgres:\/\//);
+    expect(() => createFila({ store: 'postgres:/admin:s3cret@db/app' })).not.toThrow(/s3cret/);
   });
 });
