@@ -96,8 +96,10 @@ export class Child {
     const self = fileURLToPath(import.meta.url);
     const ts = self.endsWith('.ts');
     const script = self.replace(/harness\.(ts|js)$/, `child.${ts ? 'ts' : 'js'}`);
+    // A TypeScript register module runs through tsx as Fila's own TypeScript does here.
+    const tsRegister = register !== undefined && /\.[mc]?ts$/.test(register);
     this.process = fork(script, [mode, url, JSON.stringify(args), register ?? ''], {
-      execArgv: ts ? ['--import', 'tsx'] : [],
+      execArgv: ts ? ['--import', 'tsx'] : tsRegister ? ['--import', import.meta.resolve('tsx')] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.process.on('message', (m: ChildMessage) => {
@@ -135,7 +137,9 @@ export class Child {
       });
       void this.exited.then((code) => {
         clearTimeout(timer);
-        reject(new Error(`child exited (${code}) before sending "${type}"`));
+        const error = this.messages.find((m) => m.type === 'error');
+        const why = error ? `: ${String(error['message']).split('\n')[0]}` : '';
+        reject(new Error(`child exited (${code}) before sending "${type}"${why}`));
       });
     });
   }
