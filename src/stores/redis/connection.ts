@@ -91,6 +91,7 @@ export function connect(target: RedisTarget, role: 'commands' | 'subscriber' | '
     // Reconnection is automatic; each command reports an outage to its caller, with this as its cause.
     lastErrors.set(client, error.message);
   });
+  client.on('ready', () => lastErrors.delete(client));
   return client;
 }
 
@@ -102,7 +103,9 @@ const lastErrors = new WeakMap<RedisClient, string>();
  */
 export function outageOf(client: RedisClient): string | undefined {
   const error = lastErrors.get(client);
-  if (error === undefined || client.status === 'ready') return undefined;
+  // Only while it is trying to reach the server: a connection closed on purpose has its own message.
+  if (error === undefined || !['connecting', 'reconnecting', 'connect'].includes(client.status))
+    return undefined;
   const where =
     client instanceof Cluster
       ? 'Redis Cluster'
