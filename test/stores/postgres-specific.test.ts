@@ -3,6 +3,8 @@
  * even when several processes open it together), refusing a newer schema, schemas side by side in one
  * database, errors naming the bad input, and a server that cannot be reached.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFila } from '../../src/client/fila.js';
@@ -21,6 +23,8 @@ import { plainJob } from '../helpers/jobs.js';
 import { POSTGRES_URL, unavailable } from '../helpers/services.js';
 
 const skip = await unavailable('postgres');
+/** psql, if installed (the printed migration script is meant for it). */
+const psql = ['/usr/bin/psql', '/usr/local/bin/psql'].find((p) => existsSync(p));
 let n = 0;
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -127,11 +131,10 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     });
     const script = printer.migrationScript!(0);
     const upToDate = printer.migrationScript!(printer.migrations().at(-1)!.version);
-    await printer.close();
     const db = new pg.Client({ connectionString: POSTGRES_URL });
     await db.connect();
     cleanups.push(() => db.end());
-    await db.query(script); // as psql would send it: one string, several statements
+    await db.query(script); // one string, several statements (psql itself: the next test)
     const recorded = async () =>
       (await db.query(`SELECT version, name FROM ${schema}.migrations ORDER BY version`)).rows;
     expect(await recorded()).toEqual([
@@ -146,13 +149,43 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     const claimed = await store.jobClaim({ queues: ['default'], limit: 1, leaseMs: 30_000, workerId: 'w' });
     expect(claimed.jobs.map((j) => j.id)).toEqual([job.id]);
     // Again on the migrated schema: refused on the first record, and the transaction changes nothing.
-    await expect(db.query(script)).rejects.toThrow(/duplicate key value violates unique constraint/);
+    await expect(db.query(script)).rejects.toThrow(/is at migration version 2, not 0/);
+    await db.query('ROLLBACK');
+    const ahead = printer.migrationScript!(5);
+    await expect(db.query(ahead)).rejects.toThrow(/is at migration version 2, not 5/);
     await db.query('ROLLBACK');
     expect(await recorded()).toHaveLength(2);
     await db.query(upToDate);
     expect(upToDate).not.toMatch(/INSERT INTO/);
     expect(await recorded()).toHaveLength(2);
+    await printer.close();
   });
+
+  it.skipIf(!psql)(
+    'the script of fila migrate --print runs under psql -v ON_ERROR_STOP=1, once',
+    async () => {
+      const schema = `fila_spec_${process.pid}_${++n}`;
+      urlFor(schema); // dropped afterwards
+      const printer = await openStore(`postgres://nobody@127.0.0.1:1/none?schema=${schema}`, {
+        migrate: false,
+      });
+      const script = printer.migrationScript!(0);
+      await printer.close();
+      const run = () =>
+        spawnSync(psql!, ['-d', POSTGRES_URL, '-v', 'ON_ERROR_STOP=1', '-q', '-f', '-'], {
+          input: script,
+          encoding: 'utf8',
+        });
+      const first = run();
+      expect(first.status, first.stderr).toBe(0);
+      const again = run();
+      expect(again.status).not.toBe(0);
+      expect(again.stderr).toMatch(/is at migration version 2, not 0/);
+      const store = await openStore(urlFor(schema), { migrate: false });
+      cleanups.unshift(() => store.close());
+      expect((await store.migrate()).applied).toEqual([]);
+    },
+  );
 
   it('refuses to run against a schema newer than it knows', async () => {
     const schema = `fila_spec_${process.pid}_${++n}`;

@@ -10,8 +10,8 @@ export const migrate: Command = {
 Applies the store's pending migrations. Migrations are forward-only and recorded in the store.
   --print     print the migrations instead of applying anything (opens nothing: no server needed, no
               file created). On PostgreSQL this is one transaction to run with psql, which also records
-              each migration as fila migrate does, and fails, changing nothing, on a schema that
-              already has one of them
+              each migration as fila migrate does, and fails, changing nothing, unless the schema is
+              at the version --after names (0 by default: a new schema)
   --after N   with --print: only the migrations after version N (the schema's latest applied)`,
   async run(args, ctx) {
     const { values } = parse(

@@ -34,9 +34,8 @@ const lockKey = (schema: string) => `fila-migrate:${schema}`;
 /**
  * What `fila migrate --print` prints: one transaction that does what `applyMigrations` does for the
  * migrations after version `after` (the lock, the schema and its `migrations` table, then each migration
- * with its record), for a DBA to review and run with psql. Each migration is recorded before it runs, so
- * on a schema that already has one of them the script fails at once, on the record's primary key, and
- * changes nothing.
+ * with its record), for a DBA to review and run with psql. It first checks that the schema is at version
+ * `after` (0: a new schema), and fails otherwise, changing nothing.
  */
 export function migrationScript(schema: string, after: number): string {
   const quoted = pg.escapeIdentifier(schema);
@@ -46,15 +45,23 @@ export function migrationScript(schema: string, after: number): string {
     `-- Fila's PostgreSQL migrations for schema ${quoted}, after version ${after}: ${pending.length} to apply.`,
     `-- The versions applied are in ${quoted}.migrations; print from the last one with --after N.`,
     'BEGIN;',
-    `${LOCK.replace('$1', literal(lockKey(schema)))};`,
+    `DO $fila$ BEGIN PERFORM pg_advisory_xact_lock(hashtext(${literal(lockKey(schema))})); END $fila$;`,
     ...setupStatements(quoted).map((statement) => `${statement};`),
+    // The schema must be where --after says: otherwise the script would skip migrations, or do nothing
+    // and look as if it had brought the schema up to date.
+    `DO $fila$ BEGIN
+  IF (SELECT coalesce(max(version), 0) FROM ${quoted}.migrations) <> ${after} THEN
+    RAISE EXCEPTION 'schema ${schema.replace(/'/g, "''")} is at migration version %, not ${after} (print with --after that version)',
+      (SELECT coalesce(max(version), 0) FROM ${quoted}.migrations);
+  END IF;
+END $fila$;`,
   ];
   for (const m of pending) {
     out.push(
       '',
       `-- migration ${m.version}: ${m.name}`,
       `INSERT INTO ${quoted}.migrations (version, name) VALUES (${m.version}, ${literal(m.name)});`,
-      `${m.sql}${m.sql.trimEnd().endsWith(';') ? '' : ';'}`,
+      `${m.sql}\n;`, // on a line of its own: the file may end with a comment
     );
   }
   out.push('', 'COMMIT;');
