@@ -2,7 +2,9 @@
  * Where a PostgreSQL drain spends its time: N jobs are enqueued, then one worker process (concurrency C,
  * no-op handler, Fila's defaults) runs them all. Printed: jobs per second; CPU of the worker process and
  * of all postgres processes (% of one core, and µs per job, from /proc); and, from pg_stat_wal and
- * pg_stat_database, the WAL written per job and the number of commits, with the jobs per commit.
+ * pg_stat_database, the WAL written per job (with the full-page images among it: the run starts right
+ * after a CHECKPOINT, so the first change to each page writes the whole page) and the number of commits
+ * (every transaction of the database: heartbeats and registry reports too), with the jobs per commit.
  *
  * `--sql "…"` runs a statement after the schema is created and before the jobs are enqueued (to try a
  * table setting, e.g. `ALTER TABLE drain.jobs SET (fillfactor = 80)`). To see what the commit's WAL
@@ -10,7 +12,7 @@
  * RESET afterwards); Fila itself always commits synchronously.
  *
  * Usage: npm run build && node bench/postgres/drain.mjs [--jobs 40000] [--concurrency 100] [--rounds 1]
- *   [--sql "…"]  (database `bench` at 127.0.0.1:5432, schema `drain`, dropped at the end)
+ *   [--sql "…"] [--no-checkpoint]  (database `bench` at 127.0.0.1:5432, schema `drain`, dropped at the end)
  */
 import { fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     rounds: { type: 'string' },
     sql: { type: 'string' },
+    'no-checkpoint': { type: 'boolean' },
     child: { type: 'boolean' },
   },
 });
@@ -61,10 +64,12 @@ const { dropStore } = await import('../../dist/stores/open.js');
 const admin = new pg.Client({ connectionString: DB });
 await admin.connect();
 const ticksPerSecond = 100; // USER_HZ
-const ticks = (pid) => {
+/** CPU ticks of a process; with `children`, also those of its children that ended (reaped). */
+const ticks = (pid, children = false) => {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime + stime, and cutime + cstime: the postmaster's count the backends and workers that exited.
+    return Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0);
   } catch {
     return 0; // the process ended meanwhile
   }
@@ -74,14 +79,15 @@ const postgresTicks = () =>
     .filter((p) => /^\d+$/.test(p))
     .reduce((sum, p) => {
       try {
-        return readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('postgres') ? sum + ticks(p) : sum;
+        return readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('postgres') ? sum + ticks(p, true) : sum;
       } catch {
         return sum;
       }
     }, 0);
 const counters = async () => {
   const { rows } = await admin.query(
-    `SELECT w.wal_records::bigint AS records, w.wal_bytes::bigint AS bytes, d.xact_commit::bigint AS commits
+    `SELECT w.wal_records::bigint AS records, w.wal_fpi::bigint AS fpi, w.wal_bytes::bigint AS bytes,
+       d.xact_commit::bigint AS commits
      FROM pg_stat_wal w, pg_stat_database d WHERE d.datname = 'bench'`,
   );
   return Object.fromEntries(Object.entries(rows[0]).map(([k, v]) => [k, Number(v)]));
@@ -101,7 +107,7 @@ for (let round = 0; round < Number(values.rounds ?? 1); round++) {
     await fila.enqueueMany(batch);
   }
   await fila.close();
-  await admin.query('CHECKPOINT');
+  if (!values['no-checkpoint']) await admin.query('CHECKPOINT');
   const child = fork(new URL(import.meta.url), ['--child', '--jobs', String(N), '--concurrency', String(C)]);
   await new Promise((resolve) => child.once('message', resolve));
   const before = { worker: ticks(child.pid), postgres: postgresTicks(), ...(await counters()) };
@@ -127,6 +133,7 @@ for (let round = 0; round < Number(values.rounds ?? 1); round++) {
       postgresCpu: cpu(d.postgres),
       walBytesPerJob: Math.round(d.bytes / N),
       walRecordsPerJob: +(d.records / N).toFixed(2),
+      walFullPagesPerJob: +(d.fpi / N).toFixed(3),
       commits: d.commits,
       jobsPerCommit: Math.round(N / Math.max(1, d.commits)),
     }),

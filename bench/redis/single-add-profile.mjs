@@ -7,7 +7,8 @@
  *   wait     the process idle, waiting for the reply,
  *   gc       garbage collection,
  *   compile  V8 compiling and other time outside JavaScript ("(program)"),
- *   js       JavaScript, by package: the client library (ioredis), the job library (fila or bullmq), Node.
+ *   js       JavaScript, by package: the client (ioredis and its dependencies), the job library (fila or
+ *            bullmq, with its other dependencies), Node.
  * It also prints the time Redis spent in the add's script (INFO commandstats, µs per add).
  * BullMQ is loaded from the peer harness (bench/peers/run.sh installs it there).
  *
@@ -25,6 +26,20 @@ const { values } = parseArgs({
 });
 const harness = values.harness ?? '/tmp/fila-peers/harness';
 const ADDS = 2000;
+/** The Redis client and the packages it is made of. */
+const CLIENT = new Set([
+  'ioredis',
+  'redis-parser',
+  'redis-errors',
+  'denque',
+  'standard-as-callback',
+  '@ioredis/commands',
+  'cluster-key-slot',
+  'debug',
+  'ms',
+  'lodash.defaults',
+  'lodash.isarguments',
+]);
 
 if (values.child) {
   const peer = values.child;
@@ -111,8 +126,12 @@ function split(profile) {
     else if (fn === '(program)') out.compile += us;
     else {
       out.js += us;
-      if (url.includes('/ioredis/')) out.client += us;
-      else if (url.includes('/bullmq/') || url.includes('/dist/')) out.library += us;
+      // By package: the last node_modules/ folder in the path (ioredis's own dependencies count as the
+      // client), or this repository's dist/ (Fila).
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(url)?.[1];
+      if (pkg && CLIENT.has(pkg)) out.client += us;
+      else if (pkg || url.includes('/dist/'))
+        out.library += us; // the library and its own dependencies
       else out.node += us;
     }
   });
