@@ -417,14 +417,19 @@ export class Fila {
   }
 
   /**
-   * Forgets a queue that holds no job (a typo'd pause, a queue no longer used): it leaves the queue
-   * listings, and its paused flag goes with it. Refused with JobStateError while it holds any job.
+   * Forgets a queue that holds no job and is not paused (a queue no longer used; a typo'd pause once
+   * resumed): it leaves the queue listings. Refused with JobStateError otherwise.
    */
   async forgetQueue(queue: string): Promise<void> {
     checkName(queue, 'queue');
-    const { forgotten, jobs } = await (await this.store()).queueForget({ queue });
+    const store = await this.store();
+    if (!store.queueForget) throw new UnsupportedError('this store cannot forget queues');
+    const { forgotten, jobs, paused } = await store.queueForget({ queue });
+    if (paused) throw new JobStateError(`queue "${queue}" is paused; resume it before forgetting it`);
     if (!forgotten)
-      throw new JobStateError(`queue "${queue}" still holds ${jobs} job(s); remove or clean them first`);
+      throw new JobStateError(
+        `queue "${queue}" still holds ${jobs} job(s); cancel, remove or clean them first`,
+      );
   }
 
   /** Deletes finished jobs in a state that finished longer ago than `olderThan`. */

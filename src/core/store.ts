@@ -405,11 +405,12 @@ export interface Store {
   queueResume(params: { queue: string }): Promise<void>;
 
   /**
-   * Drops a queue that holds no job, in any state, from the queues the store knows (its name and paused
-   * flag), atomically with inserts. A queue holding jobs is kept: `forgotten: false` and how many. An
-   * enqueue or a pause makes a forgotten queue known again.
+   * Drops a queue that holds no job, in any state, and is not paused, from the queues the store knows,
+   * atomically with inserts and pauses. Otherwise changes nothing: `forgotten: false`, with how many jobs
+   * it holds (at least 1 when a job arrived during the call) or `paused: true`. An enqueue or a pause
+   * makes a forgotten queue known again. Optional: a store without it cannot forget queues.
    */
-  queueForget(params: { queue: string }): Promise<{ forgotten: boolean; jobs: number }>;
+  queueForget?(params: { queue: string }): Promise<QueueForgetResult>;
 
   /** Stores a token (only the hash of its secret). */
   tokenCreate(params: { token: Omit<TokenRecord, 'createdAt'>; secretHash: string }): Promise<TokenRecord>;
@@ -443,4 +444,12 @@ export function emptyCounts(): Record<JobState, number> {
     failed: 0,
     cancelled: 0,
   };
+}
+
+/** What Store.queueForget did. */
+export interface QueueForgetResult {
+  forgotten: boolean;
+  /** Jobs the queue holds (0 when forgotten or refused for being paused). */
+  jobs: number;
+  paused: boolean;
 }

@@ -384,7 +384,7 @@ export const ROUTES: ApiRoute[] = [
     route: createRoute({
       method: 'delete',
       path: '/api/v1/queues/{name}',
-      summary: 'Forget a queue that holds no job (it leaves the listings, with its paused flag)',
+      summary: 'Forget a queue that holds no job and is not paused (it leaves the listings)',
       security,
       request: { params: QueueParams },
       responses: {

@@ -178,13 +178,19 @@ export function operationTests(test: ConformanceTest): void {
       expect((await fila.listQueues()).find((q) => q.name === 'default')!.paused).toBe(false);
     });
 
-    test('forgetQueue drops a queue that holds no job, with its paused flag; one holding jobs is kept', async (s) => {
+    test('forgetQueue drops a queue that holds no job and is not paused; it is known again once used', async (s) => {
       const fila = s.client();
       const names = async () => (await fila.listQueues()).map((q) => q.name);
+      // A worker serves the queue throughout: forgetting it under the worker breaks nothing.
+      const worker = fila.worker({ tasks: [noop], queues: ['typo'], pollInterval: 50, handleSignals: false });
+      await worker.start();
       await fila.pauseQueue('typo');
-      const job = await fila.enqueue(noop, undefined, { queue: 'busy' });
+      const job = await fila.enqueue(noop, undefined, { queue: 'busy', tenant: 'acme' });
       await fila.cancel(job.id); // finished jobs count too
       expect(await names()).toEqual(expect.arrayContaining(['typo', 'busy']));
+      // Paused: refused (forgetting would resume it unannounced).
+      await expect(fila.forgetQueue('typo')).rejects.toThrow(/"typo" is paused; resume it/);
+      await fila.resumeQueue('typo');
       await fila.forgetQueue('typo');
       await expect(fila.forgetQueue('busy')).rejects.toThrow(JobStateError);
       await expect(fila.forgetQueue('busy')).rejects.toThrow(/"busy" still holds 1 job/);
@@ -194,11 +200,9 @@ export function operationTests(test: ConformanceTest): void {
       await fila.forgetQueue('busy');
       await fila.forgetQueue('never-known'); // nothing to drop: not an error
       expect(await names()).not.toContain('busy');
-      // Used again, it is known again, and the paused flag did not survive.
+      // Used again, it is known again, unpaused, and its worker runs its jobs.
       const again = await fila.enqueue(noop, undefined, { queue: 'typo' });
       expect((await fila.listQueues()).find((q) => q.name === 'typo')).toMatchObject({ paused: false });
-      const worker = fila.worker({ tasks: [noop], queues: ['typo'], pollInterval: 50, handleSignals: false });
-      await worker.start();
       await waitForState(fila, again.id, 'completed');
       await expect(fila.forgetQueue('bad name!')).rejects.toThrow(ValidationError);
     });

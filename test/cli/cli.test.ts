@@ -262,6 +262,11 @@ describe('fila CLI', () => {
     expect(fila(['queues']).stdout).toMatch(/q1\s+yes\s+0\s+1/);
     expect(fila(['resume', 'q1']).code).toBe(0);
     expect(fila(['pause', 'q-typo']).code).toBe(0);
+    expect(fila(['forget-queue', 'q-typo'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/paused/),
+    });
+    expect(fila(['resume', 'q-typo']).code).toBe(0);
     expect(fila(['forget-queue', 'q-typo'])).toMatchObject({ code: 0, stdout: 'forgot q-typo\n' });
     expect(fila(['forget-queue', 'q1'])).toMatchObject({
       code: 2,

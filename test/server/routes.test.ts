@@ -211,6 +211,8 @@ describe.each(await serverStores())('%s store', (kind) => {
       expect(refused.status).toBe(409);
       expect(await refused.json()).toMatchObject({ error: { code: 'invalid_state' } });
       await s.call('POST', '/api/v1/queues/opz/pause');
+      expect((await s.call('DELETE', '/api/v1/queues/opz')).status).toBe(409); // paused
+      await s.call('POST', '/api/v1/queues/opz/resume');
       expect(await body(s.call('DELETE', '/api/v1/queues/opz'))).toEqual({ queue: 'opz', forgotten: true });
       const names = (await body<{ queues: { name: string }[] }>(s.call('GET', '/api/v1/queues'))).queues;
       expect(names.map((q) => q.name)).toContain('ops');

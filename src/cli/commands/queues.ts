@@ -42,12 +42,12 @@ export const resume: Command = {
 
 export const forgetQueue: Command = {
   name: 'forget-queue',
-  summary: 'drop a queue that holds no job from the listings (and its paused flag)',
+  summary: 'drop a queue that holds no job from the listings',
   usage: `fila forget-queue QUEUE
 
-Forgets a queue that holds no job in any state (a paused typo, a queue no longer used): it no longer
-appears in fila queues, and a paused flag goes with it. Refused while the queue holds jobs (remove or
-clean them first). An enqueue or a pause makes the queue known again.`,
+Forgets a queue that holds no job in any state and is not paused (a queue no longer used; a paused
+typo once resumed): it no longer appears in fila queues. Refused while the queue holds jobs (cancel,
+remove or clean them first) or is paused. An enqueue or a pause makes the queue known again.`,
   async run(args, ctx) {
     const { positionals } = parse('forget-queue', args, {}, { min: 1, max: 1 });
     const queue = checkedName(positionals[0]!, 'QUEUE');

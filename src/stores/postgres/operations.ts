@@ -4,7 +4,13 @@
  */
 import { isJobId } from '../../core/ids.js';
 import type { Job, JobFilter, JobState } from '../../core/job.js';
-import { emptyCounts, type JobLogEntry, type JobTarget, type QueueInfo } from '../../core/store.js';
+import {
+  emptyCounts,
+  type JobLogEntry,
+  type JobTarget,
+  type QueueForgetResult,
+  type QueueInfo,
+} from '../../core/store.js';
 import type { Db } from './db.js';
 import { decodeCursor, encodeCursor, filterCondition, targetCondition } from './filter.js';
 import { num, rowToJob, type JobRow } from './rows.js';
@@ -200,10 +206,8 @@ export class Operations {
     this.wake();
   }
 
-  async queueForget(params: { queue: string }): Promise<{ forgotten: boolean; jobs: number }> {
-    const [row] = await this.db.query<{ jobs: number; forgotten: boolean }>(this.sql.queueForget, [
-      params.queue,
-    ]);
-    return { forgotten: row!.forgotten, jobs: row!.jobs };
+  async queueForget(params: { queue: string }): Promise<QueueForgetResult> {
+    const [row] = await this.db.query<QueueForgetResult>(this.sql.queueForget, [params.queue]);
+    return { forgotten: row!.forgotten, jobs: row!.jobs, paused: row!.paused };
   }
 }

@@ -39,6 +39,7 @@ import type {
   StoredEvent,
   TokenRecord,
   WorkerInfo,
+  QueueForgetResult,
 } from '../../core/store.js';
 import { intArray, textArray } from './arrays.js';
 import { Db } from './db.js';
@@ -510,7 +511,7 @@ export class PostgresStore implements Store {
     return this.operations.queueResume(params);
   }
 
-  queueForget(params: { queue: string }): Promise<{ forgotten: boolean; jobs: number }> {
+  queueForget(params: { queue: string }): Promise<QueueForgetResult> {
     return this.operations.queueForget(params);
   }
 

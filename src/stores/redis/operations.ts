@@ -3,7 +3,7 @@
  * Each runs the scripts of lua/ over batches of ids (stored form, see ids.ts) found by the reads.
  */
 import { FilaError } from '../../core/errors.js';
-import type { JobTarget } from '../../core/store.js';
+import type { JobTarget, QueueForgetResult } from '../../core/store.js';
 import { publicId, storedId } from './ids.js';
 import type { KeyLayout } from './keys.js';
 import type { Reads } from './reads.js';
@@ -110,9 +110,9 @@ export class Operations {
     this.wake();
   }
 
-  async queueForget(params: { queue: string }): Promise<{ forgotten: boolean; jobs: number }> {
-    const [forgotten, jobs] = (await this.run('queueForget', [params.queue], [])) as [number, number];
-    return { forgotten: forgotten === 1, jobs };
+  async queueForget(params: { queue: string }): Promise<QueueForgetResult> {
+    const reply = (await this.run('queueForget', [params.queue], [])) as [number, number, number];
+    return { forgotten: reply[0] === 1, jobs: reply[1], paused: reply[2] === 1 };
   }
 }
 

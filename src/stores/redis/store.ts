@@ -47,6 +47,7 @@ import type {
   StoredEvent,
   TokenRecord,
   WorkerInfo,
+  QueueForgetResult,
 } from '../../core/store.js';
 import { connect, ready, type RedisClient } from './connection.js';
 import { checkClaim, checkClaimId } from '../shared.js';
@@ -496,7 +497,7 @@ export class RedisStore implements Store {
     return this.operations.queueResume(params);
   }
 
-  queueForget(params: { queue: string }): Promise<{ forgotten: boolean; jobs: number }> {
+  queueForget(params: { queue: string }): Promise<QueueForgetResult> {
     return this.operations.queueForget(params);
   }
 

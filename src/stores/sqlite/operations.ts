@@ -5,7 +5,13 @@
  */
 import type Database from 'better-sqlite3';
 import type { Job, JobFilter, JobState } from '../../core/job.js';
-import { emptyCounts, type JobLogEntry, type JobTarget, type QueueInfo } from '../../core/store.js';
+import {
+  emptyCounts,
+  type JobLogEntry,
+  type JobTarget,
+  type QueueForgetResult,
+  type QueueInfo,
+} from '../../core/store.js';
 import { decodeCursor, encodeCursor, filterCondition, targetCondition } from './filter.js';
 import { idFloor } from '../shared.js';
 import { rowToJob, type JobRow } from './rows.js';
@@ -193,11 +199,23 @@ export class Operations {
     this.db.wake();
   }
 
-  async queueForget(params: { queue: string }): Promise<{ forgotten: boolean; jobs: number }> {
+  async queueForget(params: { queue: string }): Promise<QueueForgetResult> {
+    const queue = params.queue;
+    // The count reads the whole table: under a read, which blocks no writer. The write transaction then
+    // checks only what can have changed since, through indexes.
+    const seen = await this.db.read(
+      () => this.db.prepare(sql.queueJobs).get({ queue }) as { n: number; last: number | null },
+    );
+    if (seen.n > 0) return { forgotten: false, jobs: seen.n, paused: false };
     return this.db.write(() => {
-      const { n } = this.db.prepare(sql.queueJobs).get({ queue: params.queue }) as { n: number };
-      if (n === 0) this.db.prepare(sql.queueForget).run({ queue: params.queue });
-      return { forgotten: n === 0, jobs: n };
+      const row = this.db.prepare(sql.queuePaused).get({ queue }) as { paused: number } | undefined;
+      if (row?.paused) return { forgotten: false, jobs: 0, paused: true };
+      const { held } = this.db.prepare(sql.queueJobsSince).get({ queue, after: seen.last ?? 0 }) as {
+        held: number;
+      };
+      if (held) return { forgotten: false, jobs: 1, paused: false };
+      this.db.prepare(sql.queueForget).run({ queue });
+      return { forgotten: true, jobs: 0, paused: false };
     });
   }
 

@@ -46,6 +46,7 @@ import {
   type StoredEvent,
   type TokenRecord,
   type WorkerInfo,
+  type QueueForgetResult,
 } from '../../core/store.js';
 import { claimedJobs, claimNow, type ClaimedBatch } from './claim.js';
 import { isBusy, mapError } from './errors.js';
@@ -501,7 +502,7 @@ export class SqliteStore implements Store {
     return this.operations.queueResume(params);
   }
 
-  queueForget(params: { queue: string }): Promise<{ forgotten: boolean; jobs: number }> {
+  queueForget(params: { queue: string }): Promise<QueueForgetResult> {
     return this.operations.queueForget(params);
   }
 

@@ -1,4 +1,4 @@
--- queue-forget: drops a queue's name and paused flag (run only once queue-jobs found it empty, in the
--- same transaction).
+-- queue-forget: drops a queue's name (run once the queue is known to hold no job and not to be paused,
+-- in the same transaction).
 -- Params: :queue
 DELETE FROM fila_queues WHERE name = :queue

@@ -1,3 +1,5 @@
--- queue-jobs: how many jobs a queue holds, in any state (a forget refuses a queue that holds any).
+-- queue-jobs: how many jobs a queue holds, in any state, and the newest job's seq (a forget counts
+-- under a read, which blocks no writer, then checks only what may have changed since: queue-jobs-since).
+-- Completed jobs are in no index by queue, so this reads the table.
 -- Params: :queue
-SELECT count(*) AS n FROM fila_jobs WHERE queue = :queue
+SELECT (SELECT count(*) FROM fila_jobs WHERE queue = :queue) AS n, (SELECT max(seq) FROM fila_jobs) AS last
