@@ -88,6 +88,8 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store | 
   const opener = scheme === undefined ? undefined : registered.get(scheme.toLowerCase());
   if (opener) return opener(url, options);
   const lower = scheme?.toLowerCase();
+  if (lower !== undefined && BUILT_IN.includes(lower) && url.slice(lower.length, lower.length + 3) === '://')
+    throw new ValidationError(`store URL: write the scheme in lower case (${lower}://…)`);
   if (lower !== undefined && BUILT_IN.includes(lower)) {
     const example = lower.startsWith('sqlite')
       ? 'sqlite://.fila/fila.db'
@@ -98,7 +100,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store | 
     throw new ValidationError(`store URL: a ${lower} URL starts with ${lower}:// (e.g. ${example})`);
   }
   throw new ValidationError(
-    `store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//***@'))}: unsupported scheme ${scheme ? `"${scheme}"` : '(none)'}; use sqlite://path/to/file.db, postgres://user@host:5432/db or redis://host:6379/0${registered.size ? `, or ${[...registered.keys()].map((k) => `${k}://`).join(', ')}` : ''}`,
+    `store URL: unsupported scheme ${scheme ? `"${scheme.slice(0, 32)}"` : '(none)'} (the URL is not shown: it may hold a password); use sqlite://path/to/file.db, postgres://user@host:5432/db or redis://host:6379/0${registered.size ? `, or ${[...registered.keys()].map((k) => `${k}://`).join(', ')}` : ''}`,
   );
 }
 
@@ -158,5 +160,7 @@ export async function dropStore(url: string): Promise<void> {
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     return (await import('./redis/index.js')).dropRedisNamespace(url);
   }
-  throw new ValidationError(`store URL ${JSON.stringify(redact(url))}: unsupported scheme`);
+  throw new ValidationError(
+    `store URL: unsupported scheme (dropStore knows sqlite://, postgres:// and redis://)`,
+  );
 }

@@ -111,7 +111,8 @@ export class Child {
         }
       }
     });
-    this.exited = new Promise((r) => this.process.on('exit', (code) => r(code)));
+    // 'close', not 'exit': it comes after the last IPC message (a child's error report) is delivered.
+    this.exited = new Promise((r) => this.process.on('close', (code) => r(code)));
   }
 
   /** The first message (already received or future) matching `type` and `match`. */

@@ -45,6 +45,7 @@ export function migrationScript(schema: string, after: number): string {
     `-- Fila's PostgreSQL migrations for schema ${quoted}, after version ${after}: ${pending.length} to apply.`,
     `-- The versions applied are in ${quoted}.migrations; print from the last one with --after N.`,
     'BEGIN;',
+    'SET LOCAL client_min_messages = warning;',
     `DO $fila$ BEGIN PERFORM pg_advisory_xact_lock(hashtext(${literal(lockKey(schema))})); END $fila$;`,
     ...setupStatements(quoted).map((statement) => `${statement};`),
     // The schema must be where --after says: otherwise the script would skip migrations, or do nothing
