@@ -2,7 +2,6 @@
  * The conformance suite on a store registered with registerStoreScheme (test/fixtures/wrapped-store.ts):
  * what a store written outside Fila runs to prove itself, child processes included.
  */
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { ValidationError } from '../../src/core/errors.js';
 import { registerStoreScheme } from '../../src/stores/open.js';
 import { runStoreConformance } from '../../src/testkit/index.js';
 import { calls, SCHEME } from '../fixtures/wrapped-store.js';
+import { openSqliteTransaction } from '../helpers/sqlite.js';
 
 const register = fileURLToPath(new URL('../fixtures/wrapped-store.ts', import.meta.url));
 
@@ -25,17 +25,7 @@ runStoreConformance({
       url: `${SCHEME}://${path}`,
       register,
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-      openTransaction: async () => {
-        const db = new Database(path);
-        db.exec('BEGIN');
-        return {
-          tx: db,
-          exec: async (sql: string) => void db.exec(sql),
-          commit: async () => void db.exec('COMMIT'),
-          rollback: async () => void db.exec('ROLLBACK'),
-          close: async () => void db.close(),
-        };
-      },
+      openTransaction: () => openSqliteTransaction(path),
     };
   },
 });

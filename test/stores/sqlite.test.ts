@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStoreConformance } from '../../src/testkit/index.js';
+import { openSqliteTransaction } from '../helpers/sqlite.js';
 
 runStoreConformance({
   name: 'sqlite',
@@ -12,17 +12,7 @@ runStoreConformance({
     return {
       url: `sqlite://${path}`,
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-      openTransaction: async () => {
-        const db = new Database(path);
-        db.exec('BEGIN');
-        return {
-          tx: db,
-          exec: async (sql: string) => void db.exec(sql),
-          commit: async () => void db.exec('COMMIT'),
-          rollback: async () => void db.exec('ROLLBACK'),
-          close: async () => void db.close(),
-        };
-      },
+      openTransaction: () => openSqliteTransaction(path),
     };
   },
 });
