@@ -16,12 +16,13 @@ import {
   UnsupportedError,
   ValidationError,
 } from '../core/errors.js';
-import { isJobState, UNFINISHED_STATES, type Job, type JobFilter, type JobState } from '../core/job.js';
+import { UNFINISHED_STATES, type Job, type JobFilter } from '../core/job.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../core/json.js';
 import type { InsertResult, JobLogEntry, QueueInfo, Store } from '../core/store.js';
 import type { AnyTask, Task } from '../core/task.js';
 import { isTask } from '../core/task.js';
 import { checkInt, checkKnownKeys, checkName, isPlainObject } from '../core/validate.js';
+import { checkBulkStates, checkFilter, checkId, LIST_KEYS } from './filters.js';
 import { openStore } from '../stores/open.js';
 import { releaseYoungGeneration } from '../worker/heap.js';
 import { Worker, type WorkerOptions } from '../worker/worker.js';
@@ -71,8 +72,6 @@ export interface CleanOptions {
   queue?: string;
 }
 
-const LIST_KEYS = ['queue', 'state', 'task', 'tenant', 'limit', 'cursor', 'order'];
-const FILTER_KEYS = ['queue', 'state', 'task', 'tenant'];
 const CLEAN_STATES = ['completed', 'failed', 'cancelled'];
 
 export class Fila {
@@ -554,54 +553,4 @@ function labelled(i: number): (e: unknown) => never {
       e.message = `enqueueMany[${i}]: ${e.message}`;
     throw e;
   };
-}
-
-function checkId(id: unknown): asserts id is string {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 100)
-    throw new ValidationError('id: expected a job id');
-}
-
-/** A bulk operation given a state it can never change would match nothing: refused, naming the states. */
-function checkBulkStates(filter: JobFilter, takes: readonly JobState[], method: string, what: string): void {
-  if (filter.state === undefined) return;
-  const states = Array.isArray(filter.state) ? filter.state : [filter.state];
-  const wrong = states.find((state) => !takes.includes(state));
-  if (wrong !== undefined)
-    throw new ValidationError(
-      `state: ${method} changes ${what} (${takes.join(', ')}), not ${JSON.stringify(wrong)}`,
-    );
-}
-
-/** Checks a filter. `nonEmpty`: bulk operations refuse an empty filter, which would touch every job. */
-function checkFilter(filter: JobFilter, nonEmpty = false): JobFilter {
-  if (!isPlainObject(filter))
-    throw new ValidationError('filter: expected an object { queue?, state?, task?, tenant? }');
-  const out: JobFilter = {};
-  // listJobs has checked its own keys; a bulk operation takes filter fields only (a `limit` there
-  // would be silently ignored and the operation would touch every match).
-  const allowed = nonEmpty ? FILTER_KEYS : LIST_KEYS;
-  for (const key of Object.keys(filter)) {
-    if (!allowed.includes(key)) {
-      throw new ValidationError(`filter: unknown field "${key}" (accepted: ${FILTER_KEYS.join(', ')})`);
-    }
-  }
-  if (filter.queue !== undefined) out.queue = checkName(filter.queue, 'queue');
-  if (filter.task !== undefined) out.task = checkName(filter.task, 'task');
-  if (filter.tenant !== undefined) out.tenant = checkName(filter.tenant, 'tenant');
-  if (filter.state !== undefined) {
-    const states = Array.isArray(filter.state) ? filter.state : [filter.state];
-    if (states.length === 0) throw new ValidationError('state: expected at least one state');
-    for (const s of states) {
-      if (!isJobState(s)) {
-        throw new ValidationError(
-          `state: unknown state ${JSON.stringify(s)} (states: scheduled, queued, active, retrying, blocked, completed, failed, cancelled)`,
-        );
-      }
-    }
-    out.state = Array.isArray(filter.state) ? (states as JobState[]) : (filter.state as JobState);
-  }
-  if (nonEmpty && Object.keys(out).length === 0) {
-    throw new ValidationError('filter: give at least one of queue, state, task or tenant');
-  }
-  return out;
 }

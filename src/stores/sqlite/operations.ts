@@ -13,7 +13,7 @@ import {
   type QueueInfo,
 } from '../../core/store.js';
 import { decodeCursor, encodeCursor, filterCondition, targetCondition } from './filter.js';
-import { idFloor } from '../shared.js';
+import { checkClaimId, idFloor } from '../shared.js';
 import { rowToJob, type JobRow } from './rows.js';
 import { statements as sql } from './sql.gen.js';
 import { fill } from './statements.js';
@@ -217,6 +217,21 @@ export class Operations {
       this.db.prepare(sql.queueForget).run({ queue });
       return { forgotten: true, jobs: 0, paused: false };
     });
+  }
+
+  /** See Store.jobReleaseClaim. */
+  async jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[]; cancelled: string[] }> {
+    const token = checkClaimId(params.claimId);
+    const rows = await this.db.write(
+      () =>
+        this.db.prepare(sql.releaseClaim).all({ token, now: Date.now() }) as {
+          id: string;
+          state: JobState;
+        }[],
+    );
+    const released = rows.filter((r) => r.state === 'queued').map((r) => r.id);
+    if (released.length) this.db.wake();
+    return { released, cancelled: rows.filter((r) => r.state !== 'queued').map((r) => r.id) };
   }
 
   /** See Store.jobRescue. */

@@ -53,7 +53,7 @@ import { isBusy, mapError } from './errors.js';
 import { Operations } from './operations.js';
 import { Registry } from './registry.js';
 import { foreignConnection, INSERT_CHUNK, insertJobs } from './insert.js';
-import { checkClaim, checkClaimId, parseLeaseToken } from '../shared.js';
+import { checkClaim, parseLeaseToken } from '../shared.js';
 import { MIGRATIONS, applyMigrations, isCurrent } from './migrate.js';
 import { statements as sql } from './sql.gen.js';
 import { prepared } from './statements.js';
@@ -326,15 +326,8 @@ export class SqliteStore implements Store {
     return out;
   }
 
-  async jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[]; cancelled: string[] }> {
-    const token = checkClaimId(params.claimId);
-    const rows = await this.write(
-      () =>
-        this.prepare(sql.releaseClaim).all({ token, now: Date.now() }) as { id: string; state: JobState }[],
-    );
-    const released = rows.filter((r) => r.state === 'queued').map((r) => r.id);
-    if (released.length) this.wake();
-    return { released, cancelled: rows.filter((r) => r.state !== 'queued').map((r) => r.id) };
+  jobReleaseClaim(params: { claimId: string }): Promise<{ released: string[]; cancelled: string[] }> {
+    return this.operations.jobReleaseClaim(params);
   }
 
   /**
