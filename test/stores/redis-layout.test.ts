@@ -19,6 +19,20 @@ import { REDIS_URL, unavailable } from '../helpers/services.js';
 const skip = await unavailable('redis');
 const fresh = () => `${REDIS_URL}?prefix=fila-test-${randomBytes(6).toString('hex')}`;
 
+/** Runs `body` on a fresh namespace, with a raw connection to its server; both are gone afterwards. */
+async function inNamespace(
+  body: (url: string, prefix: string, redis: Redis) => Promise<void>,
+): Promise<void> {
+  const url = fresh();
+  const redis = new Redis(REDIS_URL);
+  try {
+    await body(url, parseRedisUrl(url).prefix, redis);
+  } finally {
+    redis.disconnect();
+    await dropStore(url);
+  }
+}
+
 /** A record as layout 3 wrote it: the state's name, and the client's part as a JSON object. */
 function layout3Record(record: string): string {
   const newline = record.indexOf('\n');
@@ -156,55 +170,48 @@ async function expectAsBefore(store: Store, populated: Awaited<ReturnType<typeof
 }
 
 describe.skipIf(skip)('redis store key layouts', () => {
-  it('stores new jobs under 22-character ids with one-letter states, and any other id behind ~', async () => {
-    const url = fresh();
-    const prefix = parseRedisUrl(url).prefix;
-    const fila = createFila({ store: url });
-    const redis = new Redis(REDIS_URL);
-    try {
-      const store = await fila.store();
-      const job = await fila.enqueue('send-email', { to: 'a@example.com' });
-      const [field] = await redis.hkeys(`{${prefix}}:job`);
-      expect(field).toBe(storedId(job.id));
-      expect(field).toHaveLength(22);
-      expect(publicId(field!)).toBe(job.id);
-      expect(await redis.hget(`{${prefix}}:job`, field!)).toMatch(
-        /^q\|.*\nsend-email \{"to":"a@example.com"\}$/,
-      );
-      expect(await redis.lrange(`{${prefix}}:q:default:l`, 0, -1)).toEqual([field]);
-      // Stored ids sort as the UUIDs do.
-      const ids = Array.from({ length: 200 }, () => plainJob().id).sort();
-      expect(ids.map(storedId)).toEqual(ids.map(storedId).sort());
-      // An id that is not a lowercase UUID round-trips too, apart from every converted one.
-      const odd = { ...plainJob('job-1'), task: 'has space', key: 'k' };
-      await store.jobInsertMany({ jobs: [odd] });
-      expect(await redis.hexists(`{${prefix}}:job`, '~job-1')).toBe(1);
-      expect((await store.jobGet({ ids: ['job-1'] }))[0]).toMatchObject({ id: 'job-1', task: 'has space' });
-      const { jobs } = await store.jobClaim({
-        queues: ['default'],
-        limit: 5,
-        leaseMs: 60_000,
-        workerId: 'w',
-      });
-      expect(jobs.map((j) => j.id)).toEqual([job.id, 'job-1']);
-      expect(await fila.getJob(job.id.toUpperCase())).toBeNull();
-      // A task filter matches the task, not the start of another task's payload.
-      await store.jobInsertMany({ jobs: [{ ...plainJob(), task: 'a', payload: '"x y"' }] });
-      const spaced = await store.jobList({ filter: { task: 'a "x' }, limit: 10 });
-      expect(spaced.jobs).toEqual([]);
-      expect((await store.jobList({ filter: { task: 'a' }, limit: 10 })).jobs).toHaveLength(1);
-    } finally {
-      redis.disconnect();
-      await fila.close();
-      await dropStore(url);
-    }
-  });
+  it('stores new jobs under 22-character ids with one-letter states, and any other id behind ~', () =>
+    inNamespace(async (url, prefix, redis) => {
+      const fila = createFila({ store: url });
+      try {
+        const store = await fila.store();
+        const job = await fila.enqueue('send-email', { to: 'a@example.com' });
+        const [field] = await redis.hkeys(`{${prefix}}:job`);
+        expect(field).toBe(storedId(job.id));
+        expect(field).toHaveLength(22);
+        expect(publicId(field!)).toBe(job.id);
+        expect(await redis.hget(`{${prefix}}:job`, field!)).toMatch(
+          /^q\|.*\nsend-email \{"to":"a@example.com"\}$/,
+        );
+        expect(await redis.lrange(`{${prefix}}:q:default:l`, 0, -1)).toEqual([field]);
+        // Stored ids sort as the UUIDs do.
+        const ids = Array.from({ length: 200 }, () => plainJob().id).sort();
+        expect(ids.map(storedId)).toEqual(ids.map(storedId).sort());
+        // An id that is not a lowercase UUID round-trips too, apart from every converted one.
+        const odd = { ...plainJob('job-1'), task: 'has space', key: 'k' };
+        await store.jobInsertMany({ jobs: [odd] });
+        expect(await redis.hexists(`{${prefix}}:job`, '~job-1')).toBe(1);
+        expect((await store.jobGet({ ids: ['job-1'] }))[0]).toMatchObject({ id: 'job-1', task: 'has space' });
+        const { jobs } = await store.jobClaim({
+          queues: ['default'],
+          limit: 5,
+          leaseMs: 60_000,
+          workerId: 'w',
+        });
+        expect(jobs.map((j) => j.id)).toEqual([job.id, 'job-1']);
+        expect(await fila.getJob(job.id.toUpperCase())).toBeNull();
+        // A task filter matches the task, not the start of another task's payload.
+        await store.jobInsertMany({ jobs: [{ ...plainJob(), task: 'a', payload: '"x y"' }] });
+        const spaced = await store.jobList({ filter: { task: 'a "x' }, limit: 10 });
+        expect(spaced.jobs).toEqual([]);
+        expect((await store.jobList({ filter: { task: 'a' }, limit: 10 })).jobs).toHaveLength(1);
+      } finally {
+        await fila.close();
+      }
+    }));
 
-  it('opens a namespace of key layout 3 by moving every job to its short id; jobs run as before', async () => {
-    const url = fresh();
-    const prefix = parseRedisUrl(url).prefix;
-    const redis = new Redis(REDIS_URL);
-    try {
+  it('opens a namespace of key layout 3 by moving every job to its short id; jobs run as before', () =>
+    inNamespace(async (url, prefix, redis) => {
       const populated = await populate(url);
       await toLayout3(redis, prefix);
       expect((await redis.hkeys(`{${prefix}}:job`)).every((f) => f.length === 36)).toBe(true);
@@ -215,17 +222,10 @@ describe.skipIf(skip)('redis store key layouts', () => {
       await expectAllStored(redis, prefix);
       await expectAsBefore(store, populated);
       await fila.close();
-    } finally {
-      redis.disconnect();
-      await dropStore(url);
-    }
-  });
+    }));
 
-  it('a conversion to layout 4 cut short carries on at the next start', async () => {
-    const url = fresh();
-    const prefix = parseRedisUrl(url).prefix;
-    const redis = new Redis(REDIS_URL);
-    try {
+  it('a conversion to layout 4 cut short carries on at the next start', () =>
+    inNamespace(async (url, prefix, redis) => {
       const populated = await populate(url);
       // Half the jobs moved, the version already raised, the marker still there; queue b is not
       // registered (its keys come through MOVED).
@@ -253,18 +253,11 @@ describe.skipIf(skip)('redis store key layouts', () => {
       await redis.hset(`{${prefix}}:queues`, 'b', '0'); // registered again, for lists that walk queues
       await expectAsBefore(store, populated);
       await fila.close();
-    } finally {
-      redis.disconnect();
-      await dropStore(url);
-    }
-  });
+    }));
 
-  it('opens a namespace of key layout 1 by converting it, and the jobs read and run as before', async () => {
-    const u = fresh();
-    const prefix = parseRedisUrl(u).prefix;
-    const fila = createFila({ store: u });
-    const redis = new Redis(REDIS_URL);
-    try {
+  it('opens a namespace of key layout 1 by converting it, and the jobs read and run as before', () =>
+    inNamespace(async (u, prefix, redis) => {
+      const fila = createFila({ store: u });
       const store = await fila.store();
       const jobs = await fila.enqueueMany(
         Array.from({ length: 1200 }, (_, i) => ({
@@ -324,9 +317,5 @@ describe.skipIf(skip)('redis store key layouts', () => {
       expect(next.jobs).toHaveLength(1197);
       expect(next.jobs[0]!.priority).toBe(2);
       await again.close();
-    } finally {
-      redis.disconnect();
-      await dropStore(u);
-    }
-  });
+    }));
 });
