@@ -11,10 +11,14 @@
  * flush costs, run it once with `ALTER DATABASE bench SET synchronous_commit = off` set beforehand (and
  * RESET afterwards); Fila itself always commits synchronously.
  *
+ * `--perf FILE` records a system-wide `perf record -a -g` profile of the drain alone (not the enqueue) into
+ * FILE.<round>; `perf report -i FILE.0 --comm postgres --no-children` then shows where the server's time
+ * goes (the worker is busy only about a third of the time, the server most of it).
+ *
  * Usage: npm run build && node bench/postgres/drain.mjs [--jobs 40000] [--concurrency 100] [--rounds 1]
- *   [--sql "…"] [--no-checkpoint]  (database `bench` at 127.0.0.1:5432, schema `drain`, dropped at the end)
+ *   [--sql "…"] [--no-checkpoint] [--perf FILE]  (database `bench` at 127.0.0.1:5432, schema `drain`, dropped at the end)
  */
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -26,6 +30,7 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     sql: { type: 'string' },
     'no-checkpoint': { type: 'boolean' },
+    perf: { type: 'string' },
     child: { type: 'boolean' },
   },
 });
@@ -109,12 +114,22 @@ for (let round = 0; round < Number(values.rounds ?? 1); round++) {
   await fila.close();
   if (!values['no-checkpoint']) await admin.query('CHECKPOINT');
   const child = fork(new URL(import.meta.url), ['--child', '--jobs', String(N), '--concurrency', String(C)]);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   await new Promise((resolve) => child.once('message', resolve));
   const before = { worker: ticks(child.pid), postgres: postgresTicks(), ...(await counters()) };
+  const perf = values.perf
+    ? spawn('perf', ['record', '-a', '-g', '-q', '-o', `${values.perf}.${round}`], { stdio: 'inherit' })
+    : undefined;
+  const perfExit = perf && new Promise((resolve) => perf.once('exit', resolve));
+  if (perf) await new Promise((resolve) => setTimeout(resolve, 300)); // perf attaches
   child.send('go');
   const result = await new Promise((resolve) => child.once('message', resolve));
   const after = { worker: ticks(child.pid), postgres: postgresTicks() };
-  await new Promise((resolve) => child.once('exit', resolve));
+  if (perf) {
+    perf.kill('SIGINT');
+    await perfExit;
+  }
+  await exited;
   // A backend reports its WAL and commit counts at most once a second, and when it ends: read them once
   // the worker's connections have closed.
   await new Promise((resolve) => setTimeout(resolve, 1500));
