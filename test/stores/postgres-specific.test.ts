@@ -79,11 +79,19 @@ describe('PostgreSQL store URLs', () => {
       ['postgres://h/db?connectTimeoutMs=-1', /invalid connectTimeoutMs="-1"/],
       ['postgres://h/db?listenPort=70000', /invalid listenPort="70000" \(expected a port number\)/],
       ['postgres://h/db?listenHost=a%20b', /invalid listenHost="a b"/],
+      // A parameter nobody reads is a mistake, not something to pass on and ignore.
+      ['postgres://h/db?schemas=billing', /unknown parameter "schemas" \(Fila's: schema, pool/],
+      ['postgres://h/db?poolSize=5', /unknown parameter "poolSize"/],
+      ['postgres://h/db?connect_timeout=5', /connect_timeout is not read; use connectTimeoutMs/],
+      ['postgres://h/db?schema=a&schema=b', /parameter schema given twice/],
     ];
     for (const [url, message] of cases) {
       expect(() => parsePostgresUrl(url), url).toThrow(ValidationError);
       expect(() => parsePostgresUrl(url), url).toThrow(message);
     }
+    // The driver's own parameters still pass through, a socket directory as host included.
+    const driver = 'postgres://h/db?sslmode=disable&application_name=api&statement_timeout=5000&host=%2Ftmp';
+    expect(parsePostgresUrl(driver).connectionString).toBe(driver);
   });
 
   it('prints its migrations without a server (fila migrate --print)', async () => {

@@ -15,6 +15,9 @@
  *                     server itself, while queries go through a transaction-mode PgBouncer)
  *   poolMaxUses       close a pooled connection after this many uses (default: never); 1 gives every
  *                     statement a fresh server session, as a transaction-mode pooler may (for tests)
+ *
+ * Any other parameter must be one the driver reads (DRIVER_PARAMS): the driver would silently ignore the
+ * rest, so a misspelt `schema` would put an application's jobs in the default schema.
  */
 import { ValidationError } from '../../core/errors.js';
 
@@ -40,6 +43,37 @@ export interface PostgresStoreOptions {
 }
 
 const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+const FILA_PARAMS =
+  'schema, pool, prepare, connectTimeoutMs, queryTimeoutMs, listenHost, listenPort, poolMaxUses';
+
+/** URL parameters that the driver (pg and pg-connection-string) reads; it ignores any other. */
+const DRIVER_PARAMS = new Set([
+  'host',
+  'port',
+  'user',
+  'password',
+  'database',
+  'db',
+  'encoding',
+  'client_encoding',
+  'options',
+  'application_name',
+  'fallback_application_name',
+  'ssl',
+  'sslmode',
+  'sslcert',
+  'sslkey',
+  'sslrootcert',
+  'sslnegotiation',
+  'uselibpqcompat',
+  'binary',
+  'replication',
+  'statement_timeout',
+  'lock_timeout',
+  'idle_in_transaction_session_timeout',
+  'query_timeout',
+]);
 
 export function checkSchemaName(schema: string): string {
   if (!SCHEMA.test(schema)) {
@@ -67,7 +101,10 @@ export function parsePostgresUrl(url: string): PostgresStoreOptions {
   let listenPort: string | undefined;
   const bad = (key: string, value: string, expected: string) =>
     new ValidationError(`store URL: invalid ${key}=${JSON.stringify(value)} (expected ${expected})`);
+  const seen = new Set<string>();
   for (const [key, value] of [...parsed.searchParams]) {
+    if (seen.has(key)) throw new ValidationError(`store URL: parameter ${key} given twice`);
+    seen.add(key);
     if (key === 'schema') options.schema = checkSchemaName(value);
     else if (key === 'pool') {
       if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000)
@@ -92,7 +129,17 @@ export function parsePostgresUrl(url: string): PostgresStoreOptions {
     } else if (key === 'poolMaxUses') {
       if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(key, value, 'a positive integer');
       options.poolMaxUses = Number(value);
-    } else continue;
+    } else if (key === 'connect_timeout') {
+      // libpq's name: the driver takes its connection timeout from Fila, in milliseconds.
+      throw new ValidationError(
+        'store URL: connect_timeout is not read; use connectTimeoutMs (milliseconds)',
+      );
+    } else if (DRIVER_PARAMS.has(key)) continue;
+    else {
+      throw new ValidationError(
+        `store URL: unknown parameter ${JSON.stringify(key.slice(0, 40))} (Fila's: ${FILA_PARAMS}; or one the pg driver reads, such as sslmode or application_name)`,
+      );
+    }
     parsed.searchParams.delete(key);
   }
   options.connectionString = parsed.toString();
