@@ -1,0 +1,95 @@
+/**
+ * What processing costs the PostgreSQL server, per job, for Fila and for a peer: N jobs are enqueued
+ * with the peer's bulk add, a CHECKPOINT is taken, then one worker (the adapter's "tuned" profile, in
+ * this process) runs them all. Only the processing is measured: jobs per second, the CPU of every
+ * postgres process (µs per job, from /proc, exited backends included through the postmaster), and the
+ * WAL written per job (bytes, records, full-page images, from pg_stat_wal) with the commits.
+ *
+ * Runs inside the peer harness, with its adapters (FILA_BENCH_STORE for Fila's), once any run of
+ * bench/peers/run.sh has set it up in /tmp/fila-peers:
+ *   npm run build && cd /tmp/fila-peers/harness && FILA_BENCH_STORE=postgres://postgres@127.0.0.1:5432/bench \
+ *     node /path/to/fila/bench/peers/server-cost.mjs --peers fila,graphile-worker [--n 40000] [--rounds 2]
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+
+const { values } = parseArgs({
+  options: { peers: { type: 'string' }, n: { type: 'string' }, rounds: { type: 'string' } },
+});
+const harness = process.cwd();
+const { loadAdapter, withPg } = await import(pathToFileURL(join(harness, 'common.mjs')).href);
+const N = Number(values.n ?? 40_000);
+
+const ticks = (pid) => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  } catch {
+    return 0;
+  }
+};
+const postgresTicks = () =>
+  readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .reduce((sum, p) => {
+      try {
+        return readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('postgres') ? sum + ticks(p) : sum;
+      } catch {
+        return sum;
+      }
+    }, 0);
+const counters = () =>
+  withPg(async (c) => {
+    const { rows } = await c.query(
+      `SELECT w.wal_records::bigint AS records, w.wal_fpi::bigint AS fpi, w.wal_bytes::bigint AS bytes,
+         d.xact_commit::bigint AS commits
+       FROM pg_stat_wal w, pg_stat_database d WHERE d.datname = current_database()`,
+    );
+    return Object.fromEntries(Object.entries(rows[0]).map(([k, v]) => [k, Number(v)]));
+  });
+
+for (let round = 0; round < Number(values.rounds ?? 1); round++) {
+  for (const peer of (values.peers ?? 'fila,graphile-worker').split(',')) {
+    const adapter = await loadAdapter(peer);
+    await adapter.reset();
+    const producer = await adapter.producer();
+    for (let i = 0; i < N; i += 1000) {
+      await producer.addBulk(Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ i: i + j })));
+    }
+    await producer.close();
+    await withPg((c) => c.query('CHECKPOINT'));
+    const before = { postgres: postgresTicks(), self: ticks(process.pid), ...(await counters()) };
+    let handled = 0;
+    let done;
+    const all = new Promise((resolve) => (done = resolve));
+    const start = performance.now();
+    const worker = await adapter.worker({
+      settings: { ...adapter.profiles.tuned },
+      onJob: () => void (++handled === N && done()),
+    });
+    await all;
+    const seconds = (performance.now() - start) / 1000;
+    const after = { postgres: postgresTicks(), self: ticks(process.pid) };
+    await worker.stop();
+    // Backends report WAL and commit counts at most once a second, and when they end.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    Object.assign(after, await counters());
+    const d = Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
+    const us = (t) => +((t * 1e4) / N).toFixed(1); // ticks are 10 ms
+    console.log(
+      JSON.stringify({
+        peer: adapter.name,
+        jobsPerSec: Math.round(N / seconds),
+        postgresUsPerJob: us(d.postgres),
+        workerUsPerJob: us(d.self),
+        walBytesPerJob: Math.round(d.bytes / N),
+        walRecordsPerJob: +(d.records / N).toFixed(2),
+        walFullPagesPerJob: +(d.fpi / N).toFixed(3),
+        jobsPerCommit: Math.round(N / Math.max(1, d.commits)),
+      }),
+    );
+  }
+}
+process.exit(0);
