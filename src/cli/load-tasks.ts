@@ -36,7 +36,8 @@ function modulesIn(path: string): string[] {
   return found;
 }
 
-async function importModule(file: string): Promise<Record<string, unknown>> {
+/** Imports a module by path: TypeScript through tsx, anything else natively. */
+export async function importModule(file: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
   if (/^\.(c|m)?ts$/.test(extname(file))) {
     const { tsImport } = await import('tsx/esm/api');
@@ -53,14 +54,7 @@ export async function loadTasks(path: string): Promise<AnyTask[]> {
     try {
       exports = await importModule(file);
     } catch (e) {
-      // One line, but all of it: a compile error's position and text come after its first line.
-      const message = (e as Error).message
-        .split('\n')
-        .map((line) => line.trim())
-        .filter(Boolean)
-        .join(' ')
-        .slice(0, 500);
-      throw new UsageError(`--tasks: cannot load ${file}: ${message}`);
+      throw new UsageError(`--tasks: cannot load ${file}: ${oneLine(e)}`);
     }
     const candidates = Object.values(exports).flatMap((v) => (Array.isArray(v) ? v : [v]));
     for (const value of candidates) {
@@ -75,4 +69,14 @@ export async function loadTasks(path: string): Promise<AnyTask[]> {
   if (tasks.size === 0)
     throw new UsageError(`--tasks: no task definitions (defineTask) exported from ${path}`);
   return [...tasks.values()].map((t) => t.task);
+}
+
+/** An import's error on one line, but all of it: a compile error's position and text follow its first line. */
+export function oneLine(error: unknown): string {
+  return String((error as Error)?.message ?? error)
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ')
+    .slice(0, 500);
 }

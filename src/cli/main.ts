@@ -2,13 +2,18 @@
  * The `fila` command. Reads the store URL from --store, then FILA_STORE_URL, then the default
  * (sqlite://.fila/fila.db), dispatches to a command, and maps every failure to a one-line message
  * and an exit code: 2 for bad input (nothing was changed), 1 for anything else.
+ *
+ * `--import MODULE` (repeatable; env FILA_IMPORT, comma-separated) imports modules before the command
+ * runs: a store written outside Fila registers its URL scheme there (registerStoreScheme).
  */
 import '../heap-at-import.js'; // first: see worker/heap.ts
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createFila, type Fila } from '../client/fila.js';
 import { isUserError } from '../core/errors.js';
 import { DEFAULT_STORE_URL } from '../stores/open.js';
 import { UsageError } from './args.js';
+import { importModule, oneLine } from './load-tasks.js';
 import type { Command, CommandContext } from './command.js';
 import { bench } from './commands/bench.js';
 import { server } from './commands/server.js';
@@ -56,12 +61,14 @@ function usage(): string {
   return [
     'fila — background jobs for TypeScript',
     '',
-    'usage: fila [--store URL] COMMAND [options]',
+    'usage: fila [--store URL] [--import MODULE] COMMAND [options]',
     '',
     'commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     `--store URL   the store (env FILA_STORE_URL; default ${DEFAULT_STORE_URL})`,
+    '--import M    import module M first (repeatable; env FILA_IMPORT, comma-separated): a store written',
+    '              outside Fila registers its URL scheme there',
     'fila COMMAND --help shows the options of a command.',
   ].join('\n');
 }
@@ -121,7 +128,40 @@ function withoutCommand(argv: string[]): number {
   );
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Takes every `--import M` / `--import=M` out of argv, returning the modules named. */
+function takeImports(argv: string[]): { modules: string[]; argv: string[] } {
+  const modules: string[] = [];
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--import') {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith('-')) throw new UsageError('--import: missing the module');
+      modules.push(value);
+    } else if (arg.startsWith('--import=')) modules.push(arg.slice('--import='.length));
+    else kept.push(arg);
+  }
+  return { modules, argv: kept };
+}
+
+/** Imports the modules of --import and FILA_IMPORT: a path (relative to the working folder) or a package. */
+async function importAll(modules: string[]): Promise<void> {
+  for (const module of modules) {
+    if (module === '') throw new UsageError('--import: empty module name');
+    const path = resolve(module);
+    const isPath = /^[./]/.test(module) || existsSync(path);
+    try {
+      if (isPath) await importModule(path);
+      else await import(module);
+    } catch (e) {
+      throw new UsageError(`--import: cannot load ${module}: ${oneLine(e)}`);
+    }
+  }
+}
+
+export async function main(rawArgv: string[]): Promise<number> {
+  const imports = takeImports(rawArgv);
+  const argv = imports.argv;
   const { name, rest } = splitCommand(argv);
   if (name === undefined) return withoutCommand(argv);
   if (name === 'help') {
@@ -138,6 +178,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const storeUrl = storeFrom(rest);
+  const fromEnv = (process.env.FILA_IMPORT ?? '').split(',').map((m) => m.trim());
+  await importAll([...fromEnv.filter(Boolean), ...imports.modules]);
   let fila: Fila | undefined;
   const ctx: CommandContext = {
     storeUrl,

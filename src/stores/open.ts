@@ -54,12 +54,18 @@ export function parseSqliteUrl(url: string): SqliteStoreOptions {
 export type StoreOpener = (url: string, options: OpenStoreOptions) => Store | Promise<Store>;
 
 const BUILT_IN = ['sqlite', 'postgres', 'postgresql', 'redis', 'rediss'];
-const registered = new Map<string, StoreOpener>();
+/**
+ * Registered schemes, kept on globalThis: a store's module may import another copy of this package than
+ * the one that opens the URL (the `fila` command installed globally, the application's own copy).
+ */
+const registered: Map<string, StoreOpener> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('fila.storeSchemes')
+] ??= new Map<string, StoreOpener>()) as Map<string, StoreOpener>;
 
 /**
  * Makes `<scheme>://…` URLs open a store written outside this package wherever this process takes a
- * store URL (createFila, openStore, the testkit's child processes through StoreFixture.register). The
- * CLI cannot open such a store: it registers nothing of its own.
+ * store URL (createFila, openStore, the testkit's child processes through StoreFixture.register, the
+ * `fila` command with `--import` naming the module that calls this).
  */
 export function registerStoreScheme(scheme: string, open: StoreOpener): void {
   if (typeof scheme !== 'string' || !/^[a-z][a-z0-9+.-]{0,31}$/.test(scheme))
@@ -100,7 +106,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store | 
     throw new ValidationError(`store URL: a ${lower} URL starts with ${lower}:// (e.g. ${example})`);
   }
   throw new ValidationError(
-    `store URL: unsupported scheme ${scheme ? `"${scheme.slice(0, 32)}"` : '(none)'} (the URL is not shown: it may hold a password); use sqlite://path/to/file.db, postgres://user@host:5432/db or redis://host:6379/0${registered.size ? `, or ${[...registered.keys()].map((k) => `${k}://`).join(', ')}` : ''}`,
+    `store URL: unsupported scheme ${scheme ? `"${scheme.slice(0, 32)}"` : '(none)'} (the URL is not shown: it may hold a password); use sqlite://path/to/file.db, postgres://user@host:5432/db or redis://host:6379/0${registered.size ? `, or ${[...registered.keys()].map((k) => `${k}://`).join(', ')}` : ''} (a store written outside Fila: import the module that registers it first, with fila --import)`,
   );
 }
 
