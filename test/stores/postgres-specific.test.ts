@@ -499,38 +499,6 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     expect(await prepared()).toBe(before);
   });
 
-  it('a lone claim commits without waiting for its WAL flush, in its own transaction only', async () => {
-    const schema = `fila_spec_${process.pid}_${++n}`;
-    const store = await open(urlFor(schema, { pool: '1' }));
-    await store.jobInsertMany({ jobs: [plainJob(), plainJob()] });
-    // Through the store: the claim works, and its one pooled connection keeps the server's setting.
-    const params = { queues: ['default'], limit: 1, leaseMs: 30_000, workerId: 'w' };
-    expect((await store.jobClaim(params)).jobs).toHaveLength(1);
-    const db = (store as unknown as { db: { query(text: string, values: unknown[]): Promise<unknown[]> } })
-      .db;
-    expect(await db.query('SHOW synchronous_commit', [])).toEqual([{ synchronous_commit: 'on' }]);
-    // The same statement inside an explicit transaction: off until that transaction ends, then as before.
-    const internals = store as unknown as {
-      claimStatement(template: string, several: boolean): string;
-      claimValues(params: object, nonce: string): unknown[];
-    };
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    cleanups.unshift(() => client.end());
-    const show = async () => (await client.query('SHOW synchronous_commit')).rows[0].synchronous_commit;
-    await client.query('BEGIN');
-    const { rows } = await client.query(
-      internals.claimStatement('claim', false),
-      internals.claimValues(params, 'n0nce'),
-    );
-    expect(rows[0].jobs).toHaveLength(1);
-    expect(await show()).toBe('off');
-    await client.query('COMMIT');
-    expect(await show()).toBe('on');
-    // Completing and claiming together waits for its flush: it commits completions.
-    expect(internals.claimStatement('completeAndClaim', false)).not.toMatch(/synchronous_commit/);
-  });
-
   it('postgresql:// works like postgres://, and the tx option takes only a client', async () => {
     const url = urlFor(`fila_spec_${process.pid}_${++n}`).replace(/^postgres:/, 'postgresql:');
     const fila = createFila({ store: url });

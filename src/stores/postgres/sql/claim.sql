@@ -9,12 +9,6 @@
 --   rows.ts), and, when fewer than $2 were claimed, the earliest future run-at in these queues.
 -- Guarantee: FOR UPDATE SKIP LOCKED: concurrent claims never wait for each other and never take the
 -- same job; a row changed by a claim that committed first is re-checked and skipped.
--- Durability: the claim commits without waiting for its WAL flush (synchronous_commit off for this
--- transaction only). A claim lost in a server crash loses nothing: its jobs are ready again, and the
--- worker's completion is refused as a lost lease, as after a worker crash. Anything written afterwards
--- that waits for its own flush (a completion, a heartbeat) makes the claim durable with it, since WAL is
--- flushed in order. This saves the idle worker's wake-up one flush (a claim's p99 from about 4.3 ms to
--- 2.3 ms on the test machine, ADR 0004). complete-and-claim.sql stays synchronous: it commits completions.
 WITH picked AS (
   SELECT seq FROM {schema}.jobs
   WHERE state IN ('queued', 'scheduled', 'retrying') AND {queues} AND run_at <= {schema}.now_ms()
@@ -30,7 +24,7 @@ claimed AS (
   RETURNING j.seq, j.id, j.task, j.queue, j.priority, j.run_at, j.payload, j.attempt, j.max_attempts,
     j.crash_count, j.backoff, j.timeout_ms, j.key, j.tenant, j.metadata, j.errors, j.created_at
 )
-SELECT {schema}.now_ms() AS now, set_config('synchronous_commit', 'off', true) AS async_commit,
+SELECT {schema}.now_ms() AS now,
   (SELECT json_agg(json_build_array(seq, id, task, queue, priority, run_at, payload, attempt, max_attempts,
       crash_count, backoff, timeout_ms, key, tenant, metadata, errors, created_at)
     ORDER BY priority DESC, run_at, seq) FROM claimed) AS jobs,
