@@ -83,6 +83,13 @@ describe('PostgreSQL store URLs', () => {
       ['postgres://h/db?schemas=billing', /unknown parameter "schemas" \(Fila's: schema, pool/],
       ['postgres://h/db?poolSize=5', /unknown parameter "poolSize"/],
       ['postgres://h/db?connect_timeout=5', /connect_timeout is not read; use connectTimeoutMs/],
+      ['postgres://h/db?query_timeout=0', /query_timeout is not read; use queryTimeoutMs/],
+      ['postgres://h/db?pgbouncer=true', /pgbouncer is not read; .*use prepare=false/],
+      ['postgres://h/db?binary=true', /unknown parameter "binary"/],
+      [
+        'postgres://h/db?channel_binding=always',
+        /invalid channel_binding="always" \(expected disable, prefer/,
+      ],
       ['postgres://h/db?schema=a&schema=b', /parameter schema given twice/],
     ];
     for (const [url, message] of cases) {
@@ -92,6 +99,12 @@ describe('PostgreSQL store URLs', () => {
     // The driver's own parameters still pass through, a socket directory as host included.
     const driver = 'postgres://h/db?sslmode=disable&application_name=api&statement_timeout=5000&host=%2Ftmp';
     expect(parsePostgresUrl(driver).connectionString).toBe(driver);
+    // libpq's channel_binding, as providers' URLs carry it, becomes the driver's option.
+    expect(parsePostgresUrl('postgres://h/db?sslmode=require&channel_binding=require')).toEqual({
+      connectionString: 'postgres://h/db?sslmode=require',
+      channelBinding: true,
+    });
+    expect(parsePostgresUrl('postgres://h/db?channel_binding=disable').channelBinding).toBe(false);
   });
 
   it('prints its migrations without a server (fila migrate --print)', async () => {
@@ -500,7 +513,11 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
   });
 
   it('postgresql:// works like postgres://, and the tx option takes only a client', async () => {
-    const url = urlFor(`fila_spec_${process.pid}_${++n}`).replace(/^postgres:/, 'postgresql:');
+    // With channel binding asked for: the driver uses it where the server offers it, and this one does not.
+    const url = urlFor(`fila_spec_${process.pid}_${++n}`, { channel_binding: 'prefer' }).replace(
+      /^postgres:/,
+      'postgresql:',
+    );
     const fila = createFila({ store: url });
     cleanups.unshift(() => fila.close());
     const store = await fila.store();

@@ -35,6 +35,8 @@ export interface DbOptions {
   queryTimeoutMs: number;
   /** Close a connection after this many uses (undefined: never). */
   maxUses?: number;
+  /** SCRAM channel binding when the server offers it. */
+  channelBinding?: boolean;
   /** For messages: the URL with its password hidden. */
   label: string;
 }
@@ -54,6 +56,7 @@ export class Db {
       keepAliveInitialDelayMillis: 10_000,
       types,
       ...(options.maxUses ? { maxUses: options.maxUses } : {}),
+      ...(options.channelBinding ? { enableChannelBinding: true } : {}),
     });
     // An idle connection that breaks (server restart) is dropped by the pool; the next call opens a
     // new one. Without a listener the error would crash the process.

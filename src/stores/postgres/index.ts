@@ -35,6 +35,7 @@ export async function dropPostgresNamespace(url: string): Promise<void> {
   const client = new pg.Client({
     connectionString: options.connectionString,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    enableChannelBinding: options.channelBinding === true,
   });
   try {
     await client.connect();

@@ -18,6 +18,8 @@ export interface ListenerOptions {
   connectionString: string;
   channel: string;
   connectTimeoutMs: number;
+  /** SCRAM channel binding when the server offers it. */
+  channelBinding?: boolean;
   onJobs(): void;
   onEvents(): void;
   /** Reports connection problems (for logs); the listener keeps retrying on its own. */
@@ -59,6 +61,7 @@ export class NotifyListener {
     const client = new pg.Client({
       connectionString: this.options.connectionString,
       connectionTimeoutMillis: this.options.connectTimeoutMs,
+      enableChannelBinding: this.options.channelBinding === true,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
     });

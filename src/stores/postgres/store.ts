@@ -122,6 +122,7 @@ export class PostgresStore implements Store {
       queryTimeoutMs: options.queryTimeoutMs ?? 60_000,
       label,
       ...(options.poolMaxUses ? { maxUses: options.poolMaxUses } : {}),
+      ...(options.channelBinding ? { channelBinding: true } : {}),
     });
     this.sql = statementsFor(this.schema);
     this.insertSql = {
@@ -137,6 +138,7 @@ export class PostgresStore implements Store {
       connectionString: options.listenConnectionString ?? options.connectionString,
       channel: this.channel,
       connectTimeoutMs,
+      channelBinding: options.channelBinding === true,
       onJobs: () => notify(this.listeners),
       onEvents: () => notify(this.eventListeners),
     });

@@ -15,6 +15,9 @@
  *                     server itself, while queries go through a transaction-mode PgBouncer)
  *   poolMaxUses       close a pooled connection after this many uses (default: never); 1 gives every
  *                     statement a fresh server session, as a transaction-mode pooler may (for tests)
+ *   channel_binding   libpq's name, kept so that URLs copied from a provider work: prefer or require
+ *                     turn on SCRAM channel binding (the driver uses it when the server offers it over
+ *                     TLS; it has no way to insist), disable leaves it off
  *
  * Any other parameter must be one the driver reads (DRIVER_PARAMS): the driver would silently ignore the
  * rest, so a misspelt `schema` would put an application's jobs in the default schema.
@@ -38,6 +41,8 @@ export interface PostgresStoreOptions {
   queryTimeoutMs?: number;
   /** Close a pooled connection after this many uses. Default: never. */
   poolMaxUses?: number;
+  /** SCRAM channel binding when the server offers it (`channel_binding=prefer|require`). Default false. */
+  channelBinding?: boolean;
   /** Apply pending migrations when opening. Default true. */
   migrate?: boolean;
 }
@@ -47,15 +52,17 @@ const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const FILA_PARAMS =
   'schema, pool, prepare, connectTimeoutMs, queryTimeoutMs, listenHost, listenPort, poolMaxUses';
 
-/** URL parameters that the driver (pg and pg-connection-string) reads; it ignores any other. */
+/**
+ * URL parameters that the driver (pg and pg-connection-string) reads from a postgres:// URL; it ignores
+ * any other. Not here: `binary` (read only from the driver's options, and it would break Fila's parsing),
+ * `db` and `encoding` (read only from socket: URLs), `query_timeout` (it would override queryTimeoutMs).
+ */
 const DRIVER_PARAMS = new Set([
   'host',
   'port',
   'user',
   'password',
   'database',
-  'db',
-  'encoding',
   'client_encoding',
   'options',
   'application_name',
@@ -67,13 +74,20 @@ const DRIVER_PARAMS = new Set([
   'sslrootcert',
   'sslnegotiation',
   'uselibpqcompat',
-  'binary',
   'replication',
   'statement_timeout',
   'lock_timeout',
   'idle_in_transaction_session_timeout',
-  'query_timeout',
 ]);
+
+/** Parameters of other tools that the driver does not read, refused with what to use instead. */
+const INSTEAD: Record<string, string> = {
+  connect_timeout: 'use connectTimeoutMs (milliseconds)',
+  query_timeout: 'use queryTimeoutMs (milliseconds)',
+  connection_limit: 'use pool',
+  pool_timeout: 'use connectTimeoutMs (milliseconds)',
+  pgbouncer: 'behind PgBouncer in transaction mode before 1.21, use prepare=false',
+};
 
 export function checkSchemaName(schema: string): string {
   if (!SCHEMA.test(schema)) {
@@ -129,11 +143,12 @@ export function parsePostgresUrl(url: string): PostgresStoreOptions {
     } else if (key === 'poolMaxUses') {
       if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(key, value, 'a positive integer');
       options.poolMaxUses = Number(value);
-    } else if (key === 'connect_timeout') {
-      // libpq's name: the driver takes its connection timeout from Fila, in milliseconds.
-      throw new ValidationError(
-        'store URL: connect_timeout is not read; use connectTimeoutMs (milliseconds)',
-      );
+    } else if (key === 'channel_binding') {
+      if (!['disable', 'prefer', 'require'].includes(value))
+        throw bad(key, value, 'disable, prefer or require');
+      options.channelBinding = value !== 'disable';
+    } else if (Object.hasOwn(INSTEAD, key)) {
+      throw new ValidationError(`store URL: ${key} is not read; ${INSTEAD[key]}`);
     } else if (DRIVER_PARAMS.has(key)) continue;
     else {
       throw new ValidationError(
