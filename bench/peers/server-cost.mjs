@@ -3,7 +3,10 @@
  * with the peer's bulk add, a CHECKPOINT is taken, then one worker (the adapter's "tuned" profile, in
  * this process) runs them all. Only the processing is measured: jobs per second, the CPU of every
  * postgres process (µs per job, from /proc, exited backends included through the postmaster), and the
- * WAL written per job (bytes, records, full-page images, from pg_stat_wal) with the commits.
+ * WAL written per job (bytes, records, full-page images, from pg_stat_wal) with the commits (every
+ * transaction of the database, read-only ones included). The CPU is that of every postgres process on
+ * the machine and the WAL that of the whole cluster, and an autovacuum that starts during the run counts
+ * too: run it on a quiet machine, with no other cluster busy.
  *
  * Runs inside the peer harness, with its adapters (FILA_BENCH_STORE for Fila's), once any run of
  * bench/peers/run.sh has set it up in /tmp/fila-peers:
@@ -71,8 +74,10 @@ for (let round = 0; round < Number(values.rounds ?? 1); round++) {
     });
     await all;
     const seconds = (performance.now() - start) / 1000;
-    const after = { postgres: postgresTicks(), self: ticks(process.pid) };
+    // CPU once the worker has stopped: its last completions are written by then (the stop's own small
+    // cost is counted too). Jobs per second end at the last handler call, as the harness's do.
     await worker.stop();
+    const after = { postgres: postgresTicks(), self: ticks(process.pid) };
     // Backends report WAL and commit counts at most once a second, and when they end.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     Object.assign(after, await counters());

@@ -13,7 +13,8 @@
  *
  * `--perf FILE` records a system-wide `perf record -a -g` profile of the drain alone (not the enqueue) into
  * FILE.<round>; `perf report -i FILE.0 --comm postgres --no-children` then shows where the server's time
- * goes (the worker is busy only about a third of the time, the server most of it).
+ * goes (the worker is busy only about a third of the time, the server most of it). Sampling costs CPU,
+ * charged partly to the processes sampled: compare the figures of a profiled run only with each other.
  *
  * Usage: npm run build && node bench/postgres/drain.mjs [--jobs 40000] [--concurrency 100] [--rounds 1]
  *   [--sql "…"] [--no-checkpoint] [--perf FILE]  (database `bench` at 127.0.0.1:5432, schema `drain`, dropped at the end)
@@ -116,12 +117,17 @@ for (let round = 0; round < Number(values.rounds ?? 1); round++) {
   const child = fork(new URL(import.meta.url), ['--child', '--jobs', String(N), '--concurrency', String(C)]);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   await new Promise((resolve) => child.once('message', resolve));
-  const before = { worker: ticks(child.pid), postgres: postgresTicks(), ...(await counters()) };
   const perf = values.perf
     ? spawn('perf', ['record', '-a', '-g', '-q', '-o', `${values.perf}.${round}`], { stdio: 'inherit' })
     : undefined;
-  const perfExit = perf && new Promise((resolve) => perf.once('exit', resolve));
-  if (perf) await new Promise((resolve) => setTimeout(resolve, 300)); // perf attaches
+  const perfExit =
+    perf &&
+    new Promise((resolve, reject) => {
+      perf.once('exit', resolve);
+      perf.once('error', (e) => reject(new Error(`perf: ${e.message} (is perf installed?)`)));
+    });
+  if (perf) await Promise.race([perfExit, new Promise((resolve) => setTimeout(resolve, 300))]); // attaches
+  const before = { worker: ticks(child.pid), postgres: postgresTicks(), ...(await counters()) };
   child.send('go');
   const result = await new Promise((resolve) => child.once('message', resolve));
   const after = { worker: ticks(child.pid), postgres: postgresTicks() };

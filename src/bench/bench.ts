@@ -70,7 +70,9 @@ class FreshStores {
       mkdirSync(parent, { recursive: true });
       this.dir = mkdtempSync(join(parent, '.fila-bench-'));
     } else if (!/^(postgres|postgresql|redis|rediss):\/\//.test(base)) {
-      throw new ValidationError(`bench: unsupported store URL; use sqlite://, postgres:// or redis://`);
+      throw new ValidationError(
+        'bench: makes fresh stores of its own, which it can do on sqlite://, postgres:// or redis:// only',
+      );
     }
   }
 

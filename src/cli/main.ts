@@ -7,8 +7,9 @@
  * runs: a store written outside Fila registers its URL scheme there (registerStoreScheme).
  */
 import '../heap-at-import.js'; // first: see worker/heap.ts
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createFila, type Fila } from '../client/fila.js';
 import { isUserError } from '../core/errors.js';
 import { DEFAULT_STORE_URL } from '../stores/open.js';
@@ -144,18 +145,33 @@ function takeImports(argv: string[]): { modules: string[]; argv: string[] } {
   return { modules, argv: kept };
 }
 
-/** Imports the modules of --import and FILA_IMPORT: a path (relative to the working folder) or a package. */
+/**
+ * Imports the modules of --import and FILA_IMPORT: a path (absolute, starting with ./ or ../, or a file in
+ * the working folder) or a package, found from the working folder as the application would find it (not
+ * from wherever this `fila` is installed).
+ */
 async function importAll(modules: string[]): Promise<void> {
   for (const module of modules) {
     if (module === '') throw new UsageError('--import: empty module name');
     const path = resolve(module);
-    const isPath = /^[./]/.test(module) || existsSync(path);
+    const isPath = isAbsolute(module) || /^\.\.?[\\/]/.test(module) || isFile(path);
     try {
       if (isPath) await importModule(path);
-      else await import(module);
+      else {
+        const { tsImport } = await import('tsx/esm/api');
+        await tsImport(module, pathToFileURL(join(process.cwd(), 'fila-import.js')).href);
+      }
     } catch (e) {
       throw new UsageError(`--import: cannot load ${module}: ${oneLine(e)}`);
     }
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
   }
 }
 
@@ -163,6 +179,9 @@ export async function main(rawArgv: string[]): Promise<number> {
   const imports = takeImports(rawArgv);
   const argv = imports.argv;
   const { name, rest } = splitCommand(argv);
+  // `fila --import jobs` took the command for the module: say the command is missing, not print usage.
+  if (name === undefined && imports.modules.length && !argv.some((a) => TOP_LEVEL_FLAGS.has(a)))
+    throw new UsageError('missing the command after --import MODULE (see fila --help)');
   if (name === undefined) return withoutCommand(argv);
   if (name === 'help') {
     const asked = rest.find((a, i) => !a.startsWith('-') && rest[i - 1] !== '--store');

@@ -106,7 +106,7 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store | 
     throw new ValidationError(`store URL: a ${lower} URL starts with ${lower}:// (e.g. ${example})`);
   }
   throw new ValidationError(
-    `store URL: unsupported scheme ${scheme ? `"${scheme.slice(0, 32)}"` : '(none)'} (the URL is not shown: it may hold a password); use sqlite://path/to/file.db, postgres://user@host:5432/db or redis://host:6379/0${registered.size ? `, or ${[...registered.keys()].map((k) => `${k}://`).join(', ')}` : ''} (a store written outside Fila: import the module that registers it first, with fila --import)`,
+    `store URL: unsupported scheme ${scheme ? `"${scheme.slice(0, 32)}"` : '(none)'} (the URL is not shown: it may hold a password); use sqlite://path/to/file.db, postgres://user@host:5432/db or redis://host:6379/0${registered.size ? `, or ${[...registered.keys()].map((k) => `${k}://`).join(', ')}` : ''} (a store written outside Fila is registered first: registerStoreScheme, or fila --import MODULE on the command line)`,
   );
 }
 

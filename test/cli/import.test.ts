@@ -4,9 +4,10 @@
  * package's TypeScript source while the command runs the built package: two copies of Fila in one
  * process, as with a globally installed `fila` and an application's own, which share one registry.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, runFila } from './run.js';
 
@@ -39,6 +40,27 @@ describe('fila --import', () => {
     expect((JSON.parse(fromEnv.stdout) as { state: string }).state).toBe('queued');
   });
 
+  it('finds a package from the working folder, as the application would', () => {
+    // A package in the application's node_modules (not this repository's), registering another scheme.
+    const pkg = join(dir, 'node_modules', 'my-fila-store');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'my-fila-store', type: 'module' }));
+    const dist = (path: string) => JSON.stringify(pathToFileURL(join(ROOT, 'dist', path)).href);
+    writeFileSync(
+      join(pkg, 'index.js'),
+      [
+        `import { registerStoreScheme } from ${dist('index.js')};`,
+        `import { SqliteStore } from ${dist('stores/sqlite/store.js')};`,
+        `registerStoreScheme('pkg-sqlite', (url, o) =>`,
+        `  new SqliteStore({ path: url.slice('pkg-sqlite://'.length), migrate: o.migrate ?? true }));`,
+      ].join('\n'),
+    );
+    const store = `pkg-sqlite://${join(dir, 'pkg.db')}`;
+    const added = runFila(['--import', 'my-fila-store', '--store', store, 'enqueue', 'noop'], { cwd: dir });
+    expect(added.code, added.stderr).toBe(0);
+    expect(existsSync(join(dir, 'pkg.db'))).toBe(true);
+  });
+
   it('without the module, or with one that cannot load, refuses in one line naming what to do', () => {
     const store = `wrapped-sqlite://${join(dir, 'outside.db')}`;
     const missing = runFila(['--store', store, 'jobs'], { cwd: dir });
@@ -50,6 +72,9 @@ describe('fila --import', () => {
       [['--import'], /--import: missing the module/],
       [['--import='], /--import: empty module name/],
     ];
+    const noCommand = runFila(['--store', store, '--import', 'jobs'], { cwd: dir });
+    expect(noCommand.code).toBe(2);
+    expect(noCommand.stderr).toMatch(/missing the command after --import MODULE/);
     for (const [args, message] of cases) {
       const r = runFila([...args, '--store', store, 'jobs'], { cwd: dir });
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
