@@ -74,13 +74,13 @@ for (let round = 0; round < Number(values.rounds ?? 1); round++) {
     });
     await all;
     const seconds = (performance.now() - start) / 1000;
-    // CPU once the worker has stopped: its last completions are written by then (the stop's own small
-    // cost is counted too). Jobs per second end at the last handler call, as the harness's do.
+    // Everything once the worker has stopped (its last completions are written by then; the stop's own
+    // small cost counts too) and its connections have ended: a backend that ends hands its CPU time to
+    // the postmaster's children count, and reports its WAL and commits, within about a second. Jobs per
+    // second end at the last handler call, as the harness's do.
     await worker.stop();
-    const after = { postgres: postgresTicks(), self: ticks(process.pid) };
-    // Backends report WAL and commit counts at most once a second, and when they end.
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    Object.assign(after, await counters());
+    const after = { postgres: postgresTicks(), self: ticks(process.pid), ...(await counters()) };
     const d = Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]));
     const us = (t) => +((t * 1e4) / N).toFixed(1); // ticks are 10 ms
     console.log(

@@ -114,9 +114,7 @@ for (let round = 0; round < Number(values.rounds ?? 1); round++) {
   }
   await fila.close();
   if (!values['no-checkpoint']) await admin.query('CHECKPOINT');
-  const child = fork(new URL(import.meta.url), ['--child', '--jobs', String(N), '--concurrency', String(C)]);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  await new Promise((resolve) => child.once('message', resolve));
+  // perf first: if it cannot run (not installed, not permitted), stop before the worker exists.
   const perf = values.perf
     ? spawn('perf', ['record', '-a', '-g', '-q', '-o', `${values.perf}.${round}`], { stdio: 'inherit' })
     : undefined;
@@ -126,7 +124,16 @@ for (let round = 0; round < Number(values.rounds ?? 1); round++) {
       perf.once('exit', resolve);
       perf.once('error', (e) => reject(new Error(`perf: ${e.message} (is perf installed?)`)));
     });
-  if (perf) await Promise.race([perfExit, new Promise((resolve) => setTimeout(resolve, 300))]); // attaches
+  if (perf) {
+    const early = await Promise.race([
+      perfExit,
+      new Promise((resolve) => setTimeout(resolve, 300, 'running')),
+    ]);
+    if (early !== 'running') throw new Error('perf record ended at once (see its message above)');
+  }
+  const child = fork(new URL(import.meta.url), ['--child', '--jobs', String(N), '--concurrency', String(C)]);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await new Promise((resolve) => child.once('message', resolve));
   const before = { worker: ticks(child.pid), postgres: postgresTicks(), ...(await counters()) };
   child.send('go');
   const result = await new Promise((resolve) => child.once('message', resolve));

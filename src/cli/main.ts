@@ -104,11 +104,14 @@ function storeFrom(argv: string[]): string {
 const TOP_LEVEL_FLAGS = new Set(['--help', '-h', '--version']);
 
 /** With no command: the version, the usage, or a one-line error naming what is wrong. */
-function withoutCommand(argv: string[]): number {
+function withoutCommand(argv: string[], imports: number): number {
   if (argv.includes('--version')) {
     process.stdout.write(`${version()}\n`);
     return 0;
   }
+  // `fila --import jobs` took the command for the module: say the command is missing, not print usage.
+  if (argv.length === 0 && imports > 0)
+    throw new UsageError('missing the command after --import MODULE (see fila --help)');
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${usage()}\n`);
     return 0;
@@ -124,7 +127,7 @@ function withoutCommand(argv: string[]): number {
   );
   throw new UsageError(
     unknown === undefined
-      ? 'missing the command (see fila --help)'
+      ? `missing the command${imports > 0 ? ' after --import MODULE' : ''} (see fila --help)`
       : `unknown option '${unknown}' (see fila --help)`,
   );
 }
@@ -159,7 +162,12 @@ async function importAll(modules: string[]): Promise<void> {
       if (isPath) await importModule(path);
       else {
         const { tsImport } = await import('tsx/esm/api');
-        await tsImport(module, pathToFileURL(join(process.cwd(), 'fila-import.js')).href);
+        await tsImport(module, pathToFileURL(join(process.cwd(), 'fila-import.js')).href).catch(
+          (e: NodeJS.ErrnoException) => {
+            const missing = e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(`'${module}'`);
+            throw missing ? new Error(`no such package from ${process.cwd()}`) : e;
+          },
+        );
       }
     } catch (e) {
       throw new UsageError(`--import: cannot load ${module}: ${oneLine(e)}`);
@@ -179,10 +187,7 @@ export async function main(rawArgv: string[]): Promise<number> {
   const imports = takeImports(rawArgv);
   const argv = imports.argv;
   const { name, rest } = splitCommand(argv);
-  // `fila --import jobs` took the command for the module: say the command is missing, not print usage.
-  if (name === undefined && imports.modules.length && !argv.some((a) => TOP_LEVEL_FLAGS.has(a)))
-    throw new UsageError('missing the command after --import MODULE (see fila --help)');
-  if (name === undefined) return withoutCommand(argv);
+  if (name === undefined) return withoutCommand(argv, imports.modules.length);
   if (name === 'help') {
     const asked = rest.find((a, i) => !a.startsWith('-') && rest[i - 1] !== '--store');
     const topic = COMMANDS.find((c) => c.name === asked);

@@ -83,7 +83,8 @@ describe('PostgreSQL store URLs', () => {
       ['postgres://h/db?schemas=billing', /unknown parameter "schemas" \(Fila's: schema, pool/],
       ['postgres://h/db?poolSize=5', /unknown parameter "poolSize"/],
       ['postgres://h/db?connect_timeout=5', /connect_timeout is not read; use connectTimeoutMs/],
-      ['postgres://h/db?query_timeout=0', /query_timeout is not read; use queryTimeoutMs/],
+      ['postgres://h/db?query_timeout=0', /query_timeout would override queryTimeoutMs; use queryTimeoutMs/],
+      ['postgres://h/db?client_encoding=latin1', /invalid client_encoding="latin1" \(expected UTF8/],
       ['postgres://h/db?pgbouncer=true', /pgbouncer is not read; .*use prepare=false/],
       ['postgres://h/db?binary=true', /unknown parameter "binary"/],
       [
@@ -522,6 +523,12 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     cleanups.unshift(() => fila.close());
     const store = await fila.store();
     expect(store.kind).toBe('postgres');
+    const inner = store as unknown as {
+      db: { pool: { options: { enableChannelBinding?: boolean } } };
+      listener: { options: { channelBinding?: boolean } };
+    };
+    expect(inner.db.pool.options.enableChannelBinding).toBe(true);
+    expect(inner.listener.options.channelBinding).toBe(true);
     expect(store.capabilities).toEqual({ crossProcessWake: true, transactions: true });
     await expect(fila.enqueue('noop', {}, { tx: 42 })).rejects.toThrow(/tx: expected the pg client/);
   });

@@ -50,7 +50,7 @@ export interface PostgresStoreOptions {
 const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 const FILA_PARAMS =
-  'schema, pool, prepare, connectTimeoutMs, queryTimeoutMs, listenHost, listenPort, poolMaxUses';
+  'schema, pool, prepare, connectTimeoutMs, queryTimeoutMs, listenHost, listenPort, poolMaxUses, channel_binding';
 
 /**
  * URL parameters that the driver (pg and pg-connection-string) reads from a postgres:// URL; it ignores
@@ -63,7 +63,6 @@ const DRIVER_PARAMS = new Set([
   'user',
   'password',
   'database',
-  'client_encoding',
   'options',
   'application_name',
   'fallback_application_name',
@@ -80,13 +79,13 @@ const DRIVER_PARAMS = new Set([
   'idle_in_transaction_session_timeout',
 ]);
 
-/** Parameters of other tools that the driver does not read, refused with what to use instead. */
+/** Parameters of other tools that Fila refuses, each with why and what to use instead. */
 const INSTEAD: Record<string, string> = {
-  connect_timeout: 'use connectTimeoutMs (milliseconds)',
-  query_timeout: 'use queryTimeoutMs (milliseconds)',
-  connection_limit: 'use pool',
-  pool_timeout: 'use connectTimeoutMs (milliseconds)',
-  pgbouncer: 'behind PgBouncer in transaction mode before 1.21, use prepare=false',
+  connect_timeout: 'is not read; use connectTimeoutMs (milliseconds)',
+  query_timeout: 'would override queryTimeoutMs; use queryTimeoutMs (milliseconds)',
+  connection_limit: 'is not read; use pool',
+  pool_timeout: 'is not read; use connectTimeoutMs (milliseconds)',
+  pgbouncer: 'is not read; behind PgBouncer in transaction mode before 1.21, use prepare=false',
 };
 
 export function checkSchemaName(schema: string): string {
@@ -148,7 +147,11 @@ export function parsePostgresUrl(url: string): PostgresStoreOptions {
         throw bad(key, value, 'disable, prefer or require');
       options.channelBinding = value !== 'disable';
     } else if (Object.hasOwn(INSTEAD, key)) {
-      throw new ValidationError(`store URL: ${key} is not read; ${INSTEAD[key]}`);
+      throw new ValidationError(`store URL: ${key} ${INSTEAD[key]}`);
+    } else if (key === 'client_encoding') {
+      // The driver decodes text as the encoding named here; Fila's JSON and names are UTF-8.
+      if (!/^utf-?8$/i.test(value)) throw bad(key, value, 'UTF8, the only encoding Fila works in');
+      continue;
     } else if (DRIVER_PARAMS.has(key)) continue;
     else {
       throw new ValidationError(
