@@ -4,19 +4,18 @@
  * this process) runs them all. Only the processing is measured: jobs per second, the CPU of every
  * postgres process (µs per job, from /proc, exited backends included through the postmaster), and the
  * WAL written per job (bytes, records, full-page images, from pg_stat_wal) with the commits (every
- * transaction of the database, read-only ones included). The CPU is that of every postgres process on
- * the machine and the WAL that of the whole cluster, and an autovacuum that starts during the run counts
- * too: run it on a quiet machine, with no other cluster busy.
+ * transaction of the database, read-only ones included). What is counted, and why the machine must be
+ * quiet: see ../postgres/stats.mjs. An autovacuum that starts during the run counts too.
  *
  * Runs inside the peer harness, with its adapters (FILA_BENCH_STORE for Fila's), once any run of
  * bench/peers/run.sh has set it up in /tmp/fila-peers:
  *   npm run build && cd /tmp/fila-peers/harness && FILA_BENCH_STORE=postgres://postgres@127.0.0.1:5432/bench \
  *     node /path/to/fila/bench/peers/server-cost.mjs --peers fila,graphile-worker [--n 40000] [--rounds 2]
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { counters as readCounters, postgresTicks, ticks } from '../postgres/stats.mjs';
 
 const { values } = parseArgs({
   options: { peers: { type: 'string' }, n: { type: 'string' }, rounds: { type: 'string' } },
@@ -25,33 +24,7 @@ const harness = process.cwd();
 const { loadAdapter, withPg } = await import(pathToFileURL(join(harness, 'common.mjs')).href);
 const N = Number(values.n ?? 40_000);
 
-const ticks = (pid) => {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  } catch {
-    return 0;
-  }
-};
-const postgresTicks = () =>
-  readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .reduce((sum, p) => {
-      try {
-        return readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('postgres') ? sum + ticks(p) : sum;
-      } catch {
-        return sum;
-      }
-    }, 0);
-const counters = () =>
-  withPg(async (c) => {
-    const { rows } = await c.query(
-      `SELECT w.wal_records::bigint AS records, w.wal_fpi::bigint AS fpi, w.wal_bytes::bigint AS bytes,
-         d.xact_commit::bigint AS commits
-       FROM pg_stat_wal w, pg_stat_database d WHERE d.datname = current_database()`,
-    );
-    return Object.fromEntries(Object.entries(rows[0]).map(([k, v]) => [k, Number(v)]));
-  });
+const counters = () => withPg(readCounters);
 
 for (let round = 0; round < Number(values.rounds ?? 1); round++) {
   for (const peer of (values.peers ?? 'fila,graphile-worker').split(',')) {

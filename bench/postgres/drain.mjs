@@ -13,16 +13,17 @@
  *
  * `--perf FILE` records a system-wide `perf record -a -g` profile of the drain alone (not the enqueue) into
  * FILE.<round>; `perf report -i FILE.0 --comm postgres --no-children` then shows where the server's time
- * goes (the worker is busy only about a third of the time, the server most of it). Sampling costs CPU,
+ * goes (the worker is busy only about a third of the time, the server most of it; `--children` for
+ * inclusive shares). Sampling costs CPU,
  * charged partly to the processes sampled: compare the figures of a profiled run only with each other.
  *
  * Usage: npm run build && node bench/postgres/drain.mjs [--jobs 40000] [--concurrency 100] [--rounds 1]
  *   [--sql "…"] [--no-checkpoint] [--perf FILE]  (database `bench` at 127.0.0.1:5432, schema `drain`, dropped at the end)
  */
 import { fork, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { counters as readCounters, postgresTicks, ticks, TICKS_PER_SECOND } from './stats.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -69,35 +70,8 @@ const { createFila } = await import('../../dist/index.js');
 const { dropStore } = await import('../../dist/stores/open.js');
 const admin = new pg.Client({ connectionString: DB });
 await admin.connect();
-const ticksPerSecond = 100; // USER_HZ
-/** CPU ticks of a process; with `children`, also those of its children that ended (reaped). */
-const ticks = (pid, children = false) => {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime + stime, and cutime + cstime: the postmaster's count the backends and workers that exited.
-    return Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0);
-  } catch {
-    return 0; // the process ended meanwhile
-  }
-};
-const postgresTicks = () =>
-  readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .reduce((sum, p) => {
-      try {
-        return readFileSync(`/proc/${p}/comm`, 'utf8').startsWith('postgres') ? sum + ticks(p, true) : sum;
-      } catch {
-        return sum;
-      }
-    }, 0);
-const counters = async () => {
-  const { rows } = await admin.query(
-    `SELECT w.wal_records::bigint AS records, w.wal_fpi::bigint AS fpi, w.wal_bytes::bigint AS bytes,
-       d.xact_commit::bigint AS commits
-     FROM pg_stat_wal w, pg_stat_database d WHERE d.datname = 'bench'`,
-  );
-  return Object.fromEntries(Object.entries(rows[0]).map(([k, v]) => [k, Number(v)]));
-};
+const ticksPerSecond = TICKS_PER_SECOND;
+const counters = () => readCounters(admin);
 
 for (let round = 0; round < Number(values.rounds ?? 1); round++) {
   await dropStore(STORE);

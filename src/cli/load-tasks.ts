@@ -39,11 +39,17 @@ function modulesIn(path: string): string[] {
 /** Imports a module by path: TypeScript through tsx, anything else natively. */
 export async function importModule(file: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
-  if (/^\.(c|m)?ts$/.test(extname(file))) {
-    const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
-  }
+  if (/^\.(c|m)?ts$/.test(extname(file))) return importThroughTsx(url, import.meta.url);
   return (await import(url)) as Record<string, unknown>;
+}
+
+/** Imports `specifier` as if from the module at `parentUrl`, TypeScript included (tsx's loader). */
+export async function importThroughTsx(
+  specifier: string,
+  parentUrl: string,
+): Promise<Record<string, unknown>> {
+  const { tsImport } = await import('tsx/esm/api');
+  return (await tsImport(specifier, parentUrl)) as Record<string, unknown>;
 }
 
 export async function loadTasks(path: string): Promise<AnyTask[]> {

@@ -14,7 +14,7 @@ import { createFila, type Fila } from '../client/fila.js';
 import { isUserError } from '../core/errors.js';
 import { DEFAULT_STORE_URL } from '../stores/open.js';
 import { UsageError } from './args.js';
-import { importModule, oneLine } from './load-tasks.js';
+import { importModule, importThroughTsx, oneLine } from './load-tasks.js';
 import type { Command, CommandContext } from './command.js';
 import { bench } from './commands/bench.js';
 import { server } from './commands/server.js';
@@ -161,10 +161,14 @@ async function importAll(modules: string[]): Promise<void> {
     try {
       if (isPath) await importModule(path);
       else {
-        const { tsImport } = await import('tsx/esm/api');
-        await tsImport(module, pathToFileURL(join(process.cwd(), 'fila-import.js')).href).catch(
+        // The package's own name (`@scope/name` or `name`), which a failed lookup quotes.
+        const name = module
+          .split('/')
+          .slice(0, module.startsWith('@') ? 2 : 1)
+          .join('/');
+        await importThroughTsx(module, pathToFileURL(join(process.cwd(), 'fila-import.js')).href).catch(
           (e: NodeJS.ErrnoException) => {
-            const missing = e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(`'${module}'`);
+            const missing = e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(`'${name}'`);
             throw missing ? new Error(`no such package from ${process.cwd()}`) : e;
           },
         );

@@ -144,9 +144,7 @@ export async function printMigrations(url: string, after: number): Promise<strin
 }
 
 /** A store URL with its password hidden, for messages. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^@/:]*):[^@/]*@/, '//$1:***@');
-}
+export { redactUrl as redact } from './postgres/url.js';
 
 /**
  * Deletes everything a store URL's namespace holds (a SQLite file, a PostgreSQL schema, a Redis key

@@ -68,7 +68,10 @@ describe('fila --import', () => {
     expect(missing.stderr).toMatch(/unsupported scheme "wrapped-sqlite".*fila --import/);
     const cases: [string[], RegExp][] = [
       [['--import', './nowhere.js'], /--import: cannot load \.\/nowhere\.js: .*nowhere\.js/],
-      [['--import', 'no-such-package-fila'], /--import: cannot load no-such-package-fila: no such package from /],
+      [
+        ['--import', 'no-such-package-fila'],
+        /--import: cannot load no-such-package-fila: no such package from /,
+      ],
       [['--import'], /--import: missing the module/],
       [['--import='], /--import: empty module name/],
     ];

@@ -67,6 +67,10 @@ describe('PostgreSQL store URLs', () => {
       connectionString: 'postgres://app@pgbouncer:6432/app',
       listenConnectionString: 'postgres://app@db:5432/app',
     });
+    // A socket directory given as host= would win over listenHost for the LISTEN connection.
+    expect(
+      parsePostgresUrl('postgres://app@x/app?host=%2Fvar%2Frun%2Fpg&listenHost=db').listenConnectionString,
+    ).toBe('postgres://app@db/app');
   });
 
   it('refuses bad options with an error naming them', () => {
@@ -85,6 +89,9 @@ describe('PostgreSQL store URLs', () => {
       ['postgres://h/db?connect_timeout=5', /connect_timeout is not read; use connectTimeoutMs/],
       ['postgres://h/db?query_timeout=0', /query_timeout would override queryTimeoutMs; use queryTimeoutMs/],
       ['postgres://h/db?client_encoding=latin1', /invalid client_encoding="latin1" \(expected UTF8/],
+      ['postgres://h/db?database=other', /database is not read .*put the database in the path/],
+      ['postgres://h/db?password=s3cret', /password would be printed in messages/],
+      ['postgres://h/db?replication=database', /replication is not supported/],
       ['postgres://h/db?pgbouncer=true', /pgbouncer is not read; .*use prepare=false/],
       ['postgres://h/db?binary=true', /unknown parameter "binary"/],
       [
@@ -97,6 +104,7 @@ describe('PostgreSQL store URLs', () => {
       expect(() => parsePostgresUrl(url), url).toThrow(ValidationError);
       expect(() => parsePostgresUrl(url), url).toThrow(message);
     }
+    expect(() => parsePostgresUrl('postgres://h/db?password=s3cret')).not.toThrow(/s3cret/);
     // The driver's own parameters still pass through, a socket directory as host included.
     const driver = 'postgres://h/db?sslmode=disable&application_name=api&statement_timeout=5000&host=%2Ftmp';
     expect(parsePostgresUrl(driver).connectionString).toBe(driver);

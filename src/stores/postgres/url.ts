@@ -53,16 +53,14 @@ const FILA_PARAMS =
   'schema, pool, prepare, connectTimeoutMs, queryTimeoutMs, listenHost, listenPort, poolMaxUses, channel_binding';
 
 /**
- * URL parameters that the driver (pg and pg-connection-string) reads from a postgres:// URL; it ignores
- * any other. Not here: `binary` (read only from the driver's options, and it would break Fila's parsing),
- * `db` and `encoding` (read only from socket: URLs), `query_timeout` (it would override queryTimeoutMs).
+ * URL parameters that the driver (pg and pg-connection-string) reads from a postgres:// URL and that do
+ * what they say here; it ignores any other. Not here: `binary` (read only from the driver's options, and
+ * it would break Fila's parsing), `db` and `encoding` (read only from socket: URLs), and those in INSTEAD.
  */
 const DRIVER_PARAMS = new Set([
   'host',
   'port',
   'user',
-  'password',
-  'database',
   'options',
   'application_name',
   'fallback_application_name',
@@ -73,19 +71,22 @@ const DRIVER_PARAMS = new Set([
   'sslrootcert',
   'sslnegotiation',
   'uselibpqcompat',
-  'replication',
   'statement_timeout',
   'lock_timeout',
   'idle_in_transaction_session_timeout',
 ]);
 
-/** Parameters of other tools that Fila refuses, each with why and what to use instead. */
+/** Parameters that Fila refuses, each with why and what to use instead. */
 const INSTEAD: Record<string, string> = {
   connect_timeout: 'is not read; use connectTimeoutMs (milliseconds)',
   query_timeout: 'would override queryTimeoutMs; use queryTimeoutMs (milliseconds)',
   connection_limit: 'is not read; use pool',
   pool_timeout: 'is not read; use connectTimeoutMs (milliseconds)',
   pgbouncer: 'is not read; behind PgBouncer in transaction mode before 1.21, use prepare=false',
+  // The driver reads these, but they would do harm here.
+  database: 'is not read from a postgres:// URL; put the database in the path (postgres://host/db)',
+  password: 'would be printed in messages; put it before the host (postgres://user:password@host/db)',
+  replication: "is not supported: Fila's statements cannot run on a replication connection",
 };
 
 export function checkSchemaName(schema: string): string {
@@ -97,7 +98,7 @@ export function checkSchemaName(schema: string): string {
   return schema;
 }
 
-/** A URL with its password hidden, for messages. */
+/** A store URL with its password hidden, for messages (every store's: the CLI prints them as `redact`). */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^@/:]*):[^@/]*@/, '//$1:***@');
 }
@@ -149,8 +150,8 @@ export function parsePostgresUrl(url: string): PostgresStoreOptions {
     } else if (Object.hasOwn(INSTEAD, key)) {
       throw new ValidationError(`store URL: ${key} ${INSTEAD[key]}`);
     } else if (key === 'client_encoding') {
-      // The driver decodes text as the encoding named here; Fila's JSON and names are UTF-8.
-      if (!/^utf-?8$/i.test(value)) throw bad(key, value, 'UTF8, the only encoding Fila works in');
+      // The driver always speaks UTF8 and would ignore any other value.
+      if (!/^utf-?8$/i.test(value)) throw bad(key, value, 'UTF8, the only encoding the driver speaks');
       continue;
     } else if (DRIVER_PARAMS.has(key)) continue;
     else {
@@ -163,8 +164,15 @@ export function parsePostgresUrl(url: string): PostgresStoreOptions {
   options.connectionString = parsed.toString();
   if (listenHost !== undefined || listenPort !== undefined) {
     const listen = new URL(options.connectionString);
-    if (listenHost !== undefined) listen.hostname = listenHost;
-    if (listenPort !== undefined) listen.port = listenPort;
+    // A host or port parameter (a socket directory) would win over the URL's own: drop it here.
+    if (listenHost !== undefined) {
+      listen.hostname = listenHost;
+      listen.searchParams.delete('host');
+    }
+    if (listenPort !== undefined) {
+      listen.port = listenPort;
+      listen.searchParams.delete('port');
+    }
     options.listenConnectionString = listen.toString();
   }
   return options;
