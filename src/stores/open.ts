@@ -38,7 +38,10 @@ export function parseSqliteUrl(url: string): SqliteStoreOptions {
   const options: SqliteStoreOptions = { path };
   if (q >= 0) {
     const params = new URLSearchParams(rest.slice(q + 1));
+    const seen = new Set<string>();
     for (const [key, value] of params) {
+      if (seen.has(key)) throw new ValidationError(`store URL: parameter ${key} given twice`);
+      seen.add(key);
       if (key === 'synchronous' && (value === 'normal' || value === 'full')) options.synchronous = value;
       else if (key === 'lockTimeoutMs' && /^\d+$/.test(value)) options.lockTimeoutMs = Number(value);
       else

@@ -281,6 +281,9 @@ describe('SQLite store', () => {
     });
     expect(() => parseSqliteUrl('sqlite://')).toThrow(/missing the database file path/);
     expect(() => parseSqliteUrl('sqlite://x.db?cache=big')).toThrow(/unknown or invalid parameter cache=big/);
+    expect(() => parseSqliteUrl('sqlite://x.db?synchronous=full&synchronous=normal')).toThrow(
+      /parameter synchronous given twice/,
+    );
     expect(() => parseSqliteUrl('sqlite://data/100%.db')).toThrow(/malformed %-escape/);
     expect(parseSqliteUrl('sqlite://data/100%25.db')).toEqual({ path: 'data/100%.db' });
     expect(() => createFila({ store: 'mysql://localhost/db' })).toThrow(/unsupported scheme "mysql"/);
