@@ -153,9 +153,9 @@ function takeImports(argv: string[]): { modules: string[]; argv: string[] } {
  * the working folder) or a package, found from the working folder as the application would find it (not
  * from wherever this `fila` is installed).
  */
-async function importAll(modules: string[]): Promise<void> {
+async function importAll(modules: string[], from: '--import' | 'FILA_IMPORT'): Promise<void> {
   for (const module of modules) {
-    if (module === '') throw new UsageError('--import: empty module name');
+    if (module === '') throw new UsageError(`${from}: empty module name`);
     const path = resolve(module);
     const isPath = isAbsolute(module) || /^\.\.?[\\/]/.test(module) || isFile(path);
     try {
@@ -174,7 +174,7 @@ async function importAll(modules: string[]): Promise<void> {
         );
       }
     } catch (e) {
-      throw new UsageError(`--import: cannot load ${module}: ${oneLine(e)}`);
+      throw new UsageError(`${from}: cannot load ${module}: ${oneLine(e)}`);
     }
   }
 }
@@ -207,7 +207,8 @@ export async function main(rawArgv: string[]): Promise<number> {
   }
   const storeUrl = storeFrom(rest);
   const fromEnv = (process.env.FILA_IMPORT ?? '').split(',').map((m) => m.trim());
-  await importAll([...fromEnv.filter(Boolean), ...imports.modules]);
+  await importAll(fromEnv.filter(Boolean), 'FILA_IMPORT');
+  await importAll(imports.modules, '--import');
   let fila: Fila | undefined;
   const ctx: CommandContext = {
     storeUrl,

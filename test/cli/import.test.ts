@@ -75,6 +75,9 @@ describe('fila --import', () => {
       [['--import'], /--import: missing the module/],
       [['--import='], /--import: empty module name/],
     ];
+    const fromEnv = runFila(['--store', store, 'jobs'], { cwd: dir, env: { FILA_IMPORT: './gone.js' } });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toMatch(/^fila: FILA_IMPORT: cannot load \.\/gone\.js: /);
     const noCommand = runFila(['--store', store, '--import', 'jobs'], { cwd: dir });
     expect(noCommand.code).toBe(2);
     expect(noCommand.stderr).toMatch(/missing the command after --import MODULE/);
