@@ -6,7 +6,7 @@
 WITH gone AS (
   DELETE FROM {schema}.jobs WHERE seq IN (
     SELECT seq FROM {schema}.jobs
-    WHERE state = $1::text AND state NOT IN ('queued', 'scheduled', 'retrying', 'completed')
+    WHERE state = $1::text AND state NOT IN ('queued', 'scheduled', 'retrying', 'completed', 'active')
       AND finished_at < {schema}.now_ms() - $2::bigint {queues}
     LIMIT $3
   )
