@@ -14,8 +14,10 @@ import {
   StoreUnavailableError,
   ValidationError,
 } from '../../src/core/errors.js';
+import { newId } from '../../src/core/ids.js';
 import type { Store } from '../../src/core/store.js';
 import { dropStore, openStore } from '../../src/stores/open.js';
+import { migrationsFor } from '../../src/stores/postgres/migrate.js';
 import { parsePostgresUrl } from '../../src/stores/postgres/url.js';
 import { sleep, waitForState } from '../../src/testkit/harness.js';
 import { noop } from '../../src/testkit/tasks.js';
@@ -149,6 +151,7 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     expect(rows.rows).toEqual([
       { version: 1, name: 'init' },
       { version: 2, name: 'active_index' },
+      { version: 3, name: 'id_key' },
     ]);
     expect((await stores[0]!.migrate()).applied).toEqual([]);
   });
@@ -170,6 +173,7 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     expect(await recorded()).toEqual([
       { version: 1, name: 'init' },
       { version: 2, name: 'active_index' },
+      { version: 3, name: 'id_key' },
     ]);
     const store = await openStore(url, { migrate: false });
     cleanups.unshift(() => store.close());
@@ -179,16 +183,62 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
     const claimed = await store.jobClaim({ queues: ['default'], limit: 1, leaseMs: 30_000, workerId: 'w' });
     expect(claimed.jobs.map((j) => j.id)).toEqual([job.id]);
     // Again on the migrated schema: refused on the first record, and the transaction changes nothing.
-    await expect(db.query(script)).rejects.toThrow(/is at migration version 2, not 0/);
+    await expect(db.query(script)).rejects.toThrow(/is at migration version 3, not 0/);
     await db.query('ROLLBACK');
     const ahead = printer.migrationScript!(5);
-    await expect(db.query(ahead)).rejects.toThrow(/is at migration version 2, not 5/);
+    await expect(db.query(ahead)).rejects.toThrow(/is at migration version 3, not 5/);
     await db.query('ROLLBACK');
-    expect(await recorded()).toHaveLength(2);
+    expect(await recorded()).toHaveLength(3);
     await db.query(upToDate);
     expect(upToDate).not.toMatch(/INSERT INTO/);
-    expect(await recorded()).toHaveLength(2);
+    expect(await recorded()).toHaveLength(3);
     await printer.close();
+  });
+
+  it('moves the primary key of a schema at version 2 to id, keeping its jobs and their order', async () => {
+    const schema = `fila_spec_${process.pid}_${++n}`;
+    const url = urlFor(schema);
+    const db = new pg.Client({ connectionString: POSTGRES_URL });
+    await db.connect();
+    cleanups.push(() => db.end());
+    const q = pg.escapeIdentifier(schema);
+    await db.query(`CREATE SCHEMA ${q}`);
+    await db.query(`CREATE TABLE ${q}.migrations (version integer PRIMARY KEY, name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now())`);
+    for (const m of migrationsFor(schema).filter((m) => m.version <= 2)) {
+      await db.query(m.sql);
+      await db.query(`INSERT INTO ${q}.migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+    }
+    const ids = [newId(), newId(), newId()];
+    for (const [i, state] of ['completed', 'queued', 'failed'].entries())
+      await db.query(
+        `INSERT INTO ${q}.jobs (id, task, queue, state, run_at, payload, max_attempts, created_at)
+         VALUES ($1, 'noop', 'default', $2, 0, '{}', 3, 0)`,
+        [ids[i], state],
+      );
+    const store = await open(url);
+    expect((await db.query(`SELECT max(version) AS v FROM ${q}.migrations`)).rows[0].v).toBe(3);
+    const key = await db.query(
+      `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+       WHERE i.indrelid = '${q}.jobs'::regclass AND i.indisprimary`,
+    );
+    expect(key.rows).toEqual([{ attname: 'id' }]);
+    const listed = await store.jobList({ filter: {}, limit: 10, order: 'asc' });
+    expect(listed.jobs.map((j) => [j.id, j.state])).toEqual([
+      [ids[0], 'completed'],
+      [ids[1], 'queued'],
+      [ids[2], 'failed'],
+    ]);
+    const claimed = await store.jobClaim({ queues: ['default'], limit: 5, leaseMs: 30_000, workerId: 'w' });
+    expect(claimed.jobs.map((j) => j.id)).toEqual([ids[1]]);
+    const done = await store.jobCompleteMany({
+      jobs: [{ id: ids[1]!, token: claimed.jobs[0]!.token, result: null }],
+    });
+    expect(done.done.map((d) => d.state)).toEqual(['completed']);
+    const desc = await store.jobList({ filter: {}, limit: 2, order: 'desc' });
+    expect(desc.jobs.map((j) => j.id)).toEqual([ids[2], ids[1]]);
+    const rest = await store.jobList({ filter: {}, limit: 2, order: 'desc', cursor: desc.cursor });
+    expect(rest.jobs.map((j) => j.id)).toEqual([ids[0]]);
   });
 
   it.skipIf(!psql)(
@@ -210,7 +260,7 @@ describe.skipIf(skip)('PostgreSQL store on a server', () => {
       expect(first.status, first.stderr).toBe(0);
       const again = run();
       expect(again.status).not.toBe(0);
-      expect(again.stderr).toMatch(/is at migration version 2, not 0/);
+      expect(again.stderr).toMatch(/is at migration version 3, not 0/);
       const store = await openStore(urlFor(schema), { migrate: false });
       cleanups.unshift(() => store.close());
       expect((await store.migrate()).applied).toEqual([]);

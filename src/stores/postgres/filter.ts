@@ -38,6 +38,17 @@ export function filterCondition(filter: JobFilter): SqlCondition {
   return { where: terms.length ? terms.join(' AND ') : 'true', values };
 }
 
+/**
+ * Which of the two indexes holding seq (migration 0003) a filter's jobs can be in: jobs_active (active
+ * jobs) and jobs_seq (every other state). A list reads the one, or both merged.
+ */
+export function seqParts(filter: JobFilter): { active: boolean; rest: boolean } {
+  if (filter.state === undefined) return { active: true, rest: true };
+  const states = Array.isArray(filter.state) ? filter.state : [filter.state];
+  const active = states.includes('active');
+  return { active, rest: !active || states.some((st) => st !== 'active') };
+}
+
 export function targetCondition(target: JobTarget): SqlCondition {
   if ('ids' in target) {
     // Ids that cannot be job ids match nothing (rather than failing the uuid cast).

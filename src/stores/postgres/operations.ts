@@ -12,7 +12,7 @@ import {
   type QueueInfo,
 } from '../../core/store.js';
 import type { Db } from './db.js';
-import { decodeCursor, encodeCursor, filterCondition, targetCondition } from './filter.js';
+import { decodeCursor, encodeCursor, filterCondition, seqParts, targetCondition } from './filter.js';
 import { num, rowToJob, type JobRow } from './rows.js';
 import type { statementsFor } from './store.js';
 
@@ -66,8 +66,10 @@ export class Operations {
       where += asc ? ` AND seq > $${values.length}` : ` AND seq < $${values.length}`;
     }
     values.push(params.limit + 1);
-    const text = fill(this.sql.list, {
+    const parts = seqParts(params.filter);
+    const text = fill(parts.active && parts.rest ? this.sql.listMerged : this.sql.list, {
       where,
+      part: parts.active ? "state = 'active'" : "state <> 'active'",
       order: asc ? 'ASC' : 'DESC',
       limit: String(values.length),
     });

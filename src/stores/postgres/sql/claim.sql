@@ -10,7 +10,7 @@
 -- Guarantee: FOR UPDATE SKIP LOCKED: concurrent claims never wait for each other and never take the
 -- same job; a row changed by a claim that committed first is re-checked and skipped.
 WITH picked AS (
-  SELECT seq FROM {schema}.jobs
+  SELECT id FROM {schema}.jobs
   WHERE state IN ('queued', 'scheduled', 'retrying') AND {queues} AND run_at <= {schema}.now_ms()
   ORDER BY priority DESC, run_at, seq
   LIMIT $2
@@ -20,7 +20,7 @@ claimed AS (
   UPDATE {schema}.jobs j
   SET state = 'active', attempt = j.attempt + 1, lease_token = $3::text,
     lease_expires_at = {schema}.now_ms() + $4::bigint, worker_id = $5::text, started_at = {schema}.now_ms()
-  FROM picked WHERE j.seq = picked.seq
+  FROM picked WHERE j.id = picked.id
   RETURNING j.seq, j.id, j.task, j.queue, j.priority, j.run_at, j.payload, j.attempt, j.max_attempts,
     j.crash_count, j.backoff, j.timeout_ms, j.key, j.tenant, j.metadata, j.errors, j.created_at
 )

@@ -10,8 +10,8 @@ WITH cutoff AS (
   WHERE $1::text IS NULL
 ),
 gone AS (
-  DELETE FROM {schema}.jobs WHERE seq IN (
-    SELECT seq FROM {schema}.jobs, cutoff
+  DELETE FROM {schema}.jobs WHERE id IN (
+    SELECT jobs.id FROM {schema}.jobs, cutoff
     WHERE jobs.id < cutoff.id AND state = 'completed' AND finished_at < cutoff.ms {queues}
     LIMIT $3
   )

@@ -4,8 +4,8 @@
 -- Params: $1 state, $2 older-than ms, $3 limit
 -- Returns: ids deleted.
 WITH gone AS (
-  DELETE FROM {schema}.jobs WHERE seq IN (
-    SELECT seq FROM {schema}.jobs
+  DELETE FROM {schema}.jobs WHERE id IN (
+    SELECT id FROM {schema}.jobs
     WHERE state = $1::text AND state NOT IN ('queued', 'scheduled', 'retrying', 'completed', 'active')
       AND finished_at < {schema}.now_ms() - $2::bigint {queues}
     LIMIT $3

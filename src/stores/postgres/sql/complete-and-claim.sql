@@ -21,7 +21,7 @@ done AS (
   RETURNING i.n, j.state
 ),
 picked AS (
-  SELECT seq FROM {schema}.jobs
+  SELECT id FROM {schema}.jobs
   WHERE state IN ('queued', 'scheduled', 'retrying') AND {queues} AND run_at <= {schema}.now_ms()
   ORDER BY priority DESC, run_at, seq
   LIMIT $5
@@ -31,7 +31,7 @@ claimed AS (
   UPDATE {schema}.jobs j
   SET state = 'active', attempt = j.attempt + 1, lease_token = $6::text,
     lease_expires_at = {schema}.now_ms() + $7::bigint, worker_id = $8::text, started_at = {schema}.now_ms()
-  FROM picked WHERE j.seq = picked.seq
+  FROM picked WHERE j.id = picked.id
   RETURNING j.seq, j.id, j.task, j.queue, j.priority, j.run_at, j.payload, j.attempt, j.max_attempts,
     j.crash_count, j.backoff, j.timeout_ms, j.key, j.tenant, j.metadata, j.errors, j.created_at
 )

@@ -1,3 +1,5 @@
--- leases: current lease token, state and cancel request of some jobs (read only).
+-- leases: current lease token and cancel request of those of some jobs that are active (read only); a job
+-- that is not returned has no lease any more.
 -- Params: $1 seqs
-SELECT seq, state, lease_token, cancel_requested_at FROM {schema}.jobs WHERE seq = ANY($1::bigint[])
+SELECT seq, state, lease_token, cancel_requested_at FROM {schema}.jobs
+WHERE seq = ANY($1::bigint[]) AND state = 'active'

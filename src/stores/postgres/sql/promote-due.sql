@@ -29,8 +29,10 @@ due AS (
   LIMIT $2
 ),
 promoted AS (
-  -- By primary key: joined as a table, the planner may hash the whole jobs table for these few rows.
-  UPDATE {schema}.jobs SET state = 'queued' WHERE seq = ANY (ARRAY(SELECT seq FROM due))
+  -- By seq (jobs_seq, which the state guard selects): joined as a table, the planner may hash the whole
+  -- jobs table for these few rows.
+  UPDATE {schema}.jobs SET state = 'queued'
+  WHERE seq = ANY (ARRAY(SELECT seq FROM due)) AND state IN ('scheduled', 'retrying')
   RETURNING 1
 )
 SELECT count(*)::int AS promoted FROM promoted

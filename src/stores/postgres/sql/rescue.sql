@@ -29,7 +29,7 @@ done AS (
     run_at = {schema}.now_ms(),
     finished_at = CASE WHEN j.cancel_requested_at IS NOT NULL OR j.crash_count + 1 >= $1 THEN {schema}.now_ms() END,
     lease_token = NULL, lease_expires_at = NULL
-  FROM expired WHERE j.seq = expired.seq
+  FROM expired WHERE j.seq = expired.seq AND j.state = 'active'
   RETURNING j.id, j.state, j.queue
 ),
 woke AS (
