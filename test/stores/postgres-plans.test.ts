@@ -10,6 +10,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobFilter } from '../../src/core/job.js';
 import type { ClaimedJob, NewJob, Store } from '../../src/core/store.js';
 import { dropStore, openStore } from '../../src/stores/open.js';
 import { plainJob } from '../helpers/jobs.js';
@@ -96,7 +97,7 @@ describe.skipIf(skip)('PostgreSQL statement plans', () => {
       'completed',
       ['active', 'queued'],
       ['failed', 'cancelled'],
-    ] as const) {
+    ] as JobFilter['state'][]) {
       for (const order of ['asc', 'desc'] as const) {
         const first = await store.jobList({ filter: { state, queue: 'default' }, limit: 2, order });
         if (first.cursor) await store.jobList({ filter: { state }, limit: 2, order, cursor: first.cursor });
