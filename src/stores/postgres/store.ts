@@ -86,11 +86,13 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres';
   readonly capabilities: StoreCapabilities = { crossProcessWake: true, transactions: true };
   /**
-   * Claims of about 256 jobs while handlers are short: each complete-and-claim statement costs about
-   * 1 ms besides ~10 µs per row, and the bigger batch halves those fixed costs. Measured with no-op
-   * handlers at concurrency 100: ~24,000 → ~29,000 jobs/s, the same peak RSS; 384 gained nothing more.
+   * Claims of up to about 1,024 jobs while handlers are short: each complete-and-claim statement has a
+   * fixed cost (about 1 ms, its commit's WAL flush included) besides its work per row, and a bigger
+   * batch pays it less often. Measured with no-op handlers at concurrency 100 (bench/postgres/drain.mjs,
+   * alternating): 128 → 256 gave ~24,000 → ~29,000 jobs/s; after migration 0003, 256 → 512 +8 to +20%
+   * and 512 → 1,024 +3 to +11%, with ~1 MB more peak RSS. See ADR 0004, Performance.
    */
-  readonly claimBatch = 256;
+  readonly claimBatch = 1024;
   readonly schema: string;
   /** The LISTEN/NOTIFY channel of this schema. */
   readonly channel: string;
