@@ -103,7 +103,8 @@ export function checkClaimId(claimId: unknown): string {
 
 /**
  * Lease tokens of the SQL stores are `<claim nonce>.<seq>.<job id>`: the nonce (stored in lease_token)
- * fences, the seq locates the row through its primary key, and the id names the job the token was issued
+ * fences, the seq locates the row through an index (an active job's: PostgreSQL's jobs_active, SQLite's
+ * primary key), and the id names the job the token was issued
  * for, so a report whose id is not its token's job is refused before any statement runs (a row found by
  * seq and nonce is always the job of that id: only a claim issues tokens). Opaque outside the store.
  */
