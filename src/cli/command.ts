@@ -5,8 +5,12 @@ import type { AnyTask } from '../core/task.js';
 export interface CommandContext {
   /** The store URL from --store, FILA_STORE_URL, or the default. */
   storeUrl: string;
-  /** Opens a client on the store (once), knowing `tasks` if given. */
-  client(options?: { migrate?: boolean; tasks?: AnyTask[] }): Fila;
+  /**
+   * Opens a client on the store (once), knowing `tasks` if given. An SQLite store must already exist
+   * unless `create` is set: a command that only reads or changes stored jobs refuses a path with no
+   * database (a mistyped --store) instead of creating an empty one there.
+   */
+  client(options?: { migrate?: boolean; tasks?: AnyTask[]; create?: boolean }): Fila;
 }
 
 export interface Command {

@@ -7,12 +7,12 @@
  * runs: a store written outside Fila registers its URL scheme there (registerStoreScheme).
  */
 import '../heap-at-import.js'; // first: see worker/heap.ts
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createFila, type Fila } from '../client/fila.js';
 import { isUserError } from '../core/errors.js';
-import { DEFAULT_STORE_URL } from '../stores/open.js';
+import { DEFAULT_STORE_URL, parseSqliteUrl } from '../stores/open.js';
 import { UsageError } from './args.js';
 import { importModule, importThroughTsx, oneLine } from './load-tasks.js';
 import type { Command, CommandContext } from './command.js';
@@ -98,6 +98,19 @@ function storeFrom(argv: string[]): string {
     if (argv[i]!.startsWith('--store=')) return argv[i]!.slice('--store='.length);
   }
   return process.env.FILA_STORE_URL || DEFAULT_STORE_URL;
+}
+
+/**
+ * The store URL, after checking that an SQLite one names a database that exists: commands that do not
+ * create a store would otherwise create an empty one at a mistyped path and report no jobs.
+ */
+function existingStore(url: string): string {
+  if (!url.startsWith('sqlite://')) return url;
+  const { path } = parseSqliteUrl(url);
+  if (path === ':memory:' || existsSync(path)) return url;
+  throw new UsageError(
+    `no store at ${path}: the file does not exist (check --store or FILA_STORE_URL; fila migrate, fila enqueue or a worker creates it)`,
+  );
 }
 
 /** Flags accepted before (or without) a command. */
@@ -214,7 +227,7 @@ export async function main(rawArgv: string[]): Promise<number> {
     storeUrl,
     client: (options) =>
       (fila ??= createFila({
-        store: storeUrl,
+        store: options?.create ? storeUrl : existingStore(storeUrl),
         migrate: options?.migrate ?? true,
         ...(options?.tasks ? { tasks: options.tasks } : {}),
       })),

@@ -192,6 +192,26 @@ describe('fila CLI', () => {
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
     }
     expect(countJobs()).toBe(1);
+    // A mistyped SQLite path: commands that do not create a store refuse it rather than create one there.
+    const typo = join(dir, 'fila.bd');
+    for (const args of [
+      ['jobs'],
+      ['queues'],
+      ['pause', 'default'],
+      ['tokens', 'list'],
+      ['clean', '--state', 'failed', '--older-than', '1d'],
+    ]) {
+      const r = fila(['--store', `sqlite://${typo}`, ...args], { withStore: false });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toBe(
+        `fila: no store at ${typo}: the file does not exist (check --store or FILA_STORE_URL; fila migrate, fila enqueue or a worker creates it)\n`,
+      );
+    }
+    expect(existsSync(typo)).toBe(false);
+    expect(fila(['--store', `sqlite://${typo}`, 'migrate'], { withStore: false }).code).toBe(0);
+    expect(fila(['--store', `sqlite://${typo}`, 'jobs', '--json'], { withStore: false }).stdout).toMatch(
+      /"jobs": \[\]/,
+    );
   });
 
   it('enqueue --file enqueues one job per NDJSON line and reports the rejected lines', () => {

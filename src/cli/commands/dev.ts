@@ -68,7 +68,7 @@ Opens the store (default: .fila/fila.db, created if missing), starts a worker fo
     const demoJobs = !path && !values['no-demo'] ? await loadDemoJobs() : [];
     const { createServer, createToken } = await import('../../server/index.js');
 
-    const fila = ctx.client({ tasks });
+    const fila = ctx.client({ tasks, create: true });
     const worker = fila.worker(workerOptions);
     attachEventLog(fila.events);
     const api = createServer({

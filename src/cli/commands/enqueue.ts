@@ -92,7 +92,7 @@ Without --tasks, the job goes to --queue (or "default") and its payload is check
       await check(tasks, task, undefined, options);
       const lines = await openFile(file);
       try {
-        const fila = ctx.client(tasks ? { tasks } : undefined);
+        const fila = ctx.client({ ...(tasks ? { tasks } : {}), create: true });
         return await enqueueFile(fila, task, file, lines, options, values.json === true);
       } finally {
         lines.destroy();
@@ -100,7 +100,9 @@ Without --tasks, the job goes to --queue (or "default") and its payload is check
     }
     const payload = positionals[1] === undefined ? null : json(positionals[1], 'payload');
     await check(tasks, task, payload, options);
-    const job = await ctx.client(tasks ? { tasks } : undefined).enqueue(task, payload, options);
+    const job = await ctx
+      .client({ ...(tasks ? { tasks } : {}), create: true })
+      .enqueue(task, payload, options);
     if (values.json) printJson(jobToJSON(job));
     else process.stdout.write(`${job.id}\n`);
   },

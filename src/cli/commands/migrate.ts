@@ -27,7 +27,7 @@ Applies the store's pending migrations. Migrations are forward-only and recorded
       process.stdout.write(await printMigrations(ctx.storeUrl, after));
       return;
     }
-    const { applied } = await ctx.client({ migrate: false }).migrate();
+    const { applied } = await ctx.client({ migrate: false, create: true }).migrate();
     if (applied.length === 0) process.stdout.write('store is up to date\n');
     for (const m of applied) process.stdout.write(`applied ${m.version} ${m.name}\n`);
   },

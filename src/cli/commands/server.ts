@@ -53,7 +53,7 @@ Serves the HTTP API on the store. Every route but /healthz needs a token (fila t
     healthThresholds(health); // throws naming a bad combination (degraded above unhealthy)
     const path = str(values, 'tasks');
     const tasks = path === undefined ? undefined : await loadTasks(path);
-    const fila = ctx.client(tasks ? { tasks } : undefined);
+    const fila = ctx.client({ ...(tasks ? { tasks } : {}), create: true });
     const api = createServer({
       fila,
       ...(retention === undefined ? {} : { eventRetention: retention }),

@@ -41,7 +41,7 @@ With --tenant, the token sees and acts on that tenant's jobs only.`,
       }
       const tenant = name(values, 'tenant');
       const { createToken } = await import('../../server/auth.js');
-      const { record, token } = await createToken(await ctx.client().store(), {
+      const { record, token } = await createToken(await ctx.client({ create: true }).store(), {
         role,
         tenant: tenant ?? null,
         name: str(values, 'name') ?? null,

@@ -50,7 +50,7 @@ Runs every task definition exported by PATH (a .ts or .js module, or a folder of
       ...(grace !== undefined ? { shutdownGrace: grace } : {}),
     };
     resolveWorkerOptions(options); // throws naming a bad option (e.g. a lease under 1 s)
-    const w = ctx.client({ tasks }).worker(options);
+    const w = ctx.client({ tasks, create: true }).worker(options);
     if (!values.quiet) attachEventLog(w.events);
     w.on('worker:stop', () => process.stdout.write(`worker ${w.id} stopped\n`));
     await w.start();
