@@ -109,7 +109,7 @@ function existingStore(url: string): string {
   const { path } = parseSqliteUrl(url);
   if (path === ':memory:' || existsSync(path)) return url;
   throw new UsageError(
-    `no store at ${path}: the file does not exist (check --store or FILA_STORE_URL; fila migrate, fila enqueue or a worker creates it)`,
+    `no store at ${resolve(path)}: the file does not exist (check --store or FILA_STORE_URL; fila migrate, fila enqueue or a worker creates it)`,
   );
 }
 

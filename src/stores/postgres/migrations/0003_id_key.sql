@@ -1,4 +1,4 @@
--- 0003_id_key: `id` becomes the primary key; `seq` is indexed only for rows that are not active.
+-- 0003_id_key: `id` becomes the primary key; `seq` is indexed in two partial indexes (active, the rest).
 --
 -- Why: a claim and a completion each rewrite the job's row, and the new row version gets an entry in
 -- every index whose condition it meets. With the primary key on seq, that was five entries per job

@@ -1,5 +1,5 @@
 -- clean-completed: deletes up to $3 completed jobs that finished more than $2 ms ago (store clock), and
--- their log lines. Completed jobs are in no partial index (see 0001_init); a job finished before the
+-- their log lines. Completed jobs are in no partial index but jobs_seq (migration 0003); a job finished before the
 -- cutoff was created before it, so the scan walks the time-ordered id index only up to the smallest
 -- UUID v7 of that instant (its 48-bit millisecond prefix, the rest zero).
 -- Params: $1 unused (NULL), $2 older-than ms, $3 limit; `{queues}` as in clean.
