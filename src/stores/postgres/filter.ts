@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import { isJobId } from '../../core/ids.js';
-import { isJobState, type JobFilter } from '../../core/job.js';
+import { isJobState, type JobFilter, type JobState } from '../../core/job.js';
 import type { JobTarget } from '../../core/store.js';
 
 export interface SqlCondition {
@@ -13,12 +13,17 @@ export interface SqlCondition {
   values: unknown[];
 }
 
+/** A filter's states as a list, or undefined when it names none. */
+function filterStates(filter: JobFilter): JobState[] | undefined {
+  if (filter.state === undefined) return undefined;
+  return Array.isArray(filter.state) ? filter.state : [filter.state];
+}
+
 export function filterCondition(filter: JobFilter): SqlCondition {
   const terms: string[] = [];
   const values: unknown[] = [];
   const bind = (value: unknown) => `$${values.push(value)}`;
-  const states =
-    filter.state === undefined ? undefined : Array.isArray(filter.state) ? filter.state : [filter.state];
+  const states = filterStates(filter);
   if (states) {
     for (const state of states)
       if (!isJobState(state)) throw new ValidationError(`state: unknown state ${JSON.stringify(state)}`);
@@ -43,8 +48,8 @@ export function filterCondition(filter: JobFilter): SqlCondition {
  * jobs) and jobs_seq (every other state). A list reads the one, or both merged.
  */
 export function seqParts(filter: JobFilter): { active: boolean; rest: boolean } {
-  if (filter.state === undefined) return { active: true, rest: true };
-  const states = Array.isArray(filter.state) ? filter.state : [filter.state];
+  const states = filterStates(filter);
+  if (states === undefined) return { active: true, rest: true };
   const active = states.includes('active');
   return { active, rest: !active || states.some((st) => st !== 'active') };
 }
