@@ -85,7 +85,12 @@ export function connect(target: RedisTarget, role: 'commands' | 'subscriber' | '
       },
     });
   } else {
-    client = new Redis(target.url, { ...options, retryStrategy: reconnectDelay });
+    client = new Redis(target.url, {
+      ...options,
+      retryStrategy: reconnectDelay,
+      // wake.ts subscribes on every 'ready' itself (a Cluster keeps ioredis's own resubscription).
+      ...(role === 'subscriber' ? { autoResubscribe: false } : {}),
+    });
   }
   client.on('error', (error: Error) => {
     // Reconnection is automatic; each command reports an outage to its caller, with this as its cause.

@@ -1,10 +1,11 @@
 /**
  * Wake-ups for the Redis store: scripts that make work ready PUBLISH on `<channel>:wake`, the event log
  * on `<channel>:events`. One dedicated connection per store object subscribes to both, only while
- * someone listens. ioredis reconnects it and re-subscribes after a disconnect; when it is ready again
+ * someone listens. ioredis reconnects it, and it subscribes again after a disconnect; when it is ready again
  * every listener is woken once, since messages published meanwhile were lost (pub/sub keeps nothing).
  * The worker's own jittered poll remains the safety net for anything else that goes missing.
  */
+import { Cluster } from 'ioredis';
 import type { RedisClient } from './connection.js';
 
 type Listener = () => void;
@@ -53,17 +54,25 @@ export class Subscriber {
       if (channel === this.wakeChannel) notifyAll(this.jobs);
       else if (channel === this.eventsChannel) notifyAll(this.events);
     });
+    const subscribe = () =>
+      connection.subscribe(this.wakeChannel, this.eventsChannel).catch(() => {
+        // The connection closed before the reply: on purpose (close()), or lost, and then the next
+        // 'ready' subscribes again.
+      });
+    // A Cluster client subscribes again on its own after a failover. A standalone one is configured not to
+    // (connection.ts): ioredis would send that SUBSCRIBE with no one to handle its failure, and a close()
+    // landing before the reply then made an unhandled rejection. So it subscribes on every 'ready' here.
+    const standalone = !(connection instanceof Cluster);
     let connectedBefore = false;
     connection.on('ready', () => {
+      if (standalone) void subscribe();
       if (connectedBefore) {
         notifyAll(this.jobs);
         notifyAll(this.events);
       }
       connectedBefore = true;
     });
-    connection.subscribe(this.wakeChannel, this.eventsChannel).catch(() => {
-      // Only when the connection is closed on purpose.
-    });
+    if (!standalone) void subscribe();
   }
 }
 
