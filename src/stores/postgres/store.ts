@@ -86,14 +86,16 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres';
   readonly capabilities: StoreCapabilities = { crossProcessWake: true, transactions: true };
   /**
-   * Claims of up to about 512 jobs while handlers are short: each complete-and-claim statement has a
+   * Claims of up to about 1,024 jobs while handlers are short: each complete-and-claim statement has a
    * fixed cost (about 1 ms, its commit's WAL flush included) besides its work per row, and a bigger
    * batch pays it less often. Measured with no-op handlers (bench/postgres/drain.mjs, alternating):
    * 128 → 256 gave ~24,000 → ~29,000 jobs/s at concurrency 100; after migration 0003, 256 → 512 gave
-   * +8 to +20% at concurrency 100 and +2 to +5% at 10. 1,024 gained 3–11% more at 100 but halved
-   * concurrency 10: the buffer grew past its time budget and gave jobs back. See ADR 0004, Performance.
+   * +8 to +20% at concurrency 100 and +2 to +5% at 10; 512 → 1,024 gave +13 to +22% at 100 and no
+   * consistent difference at 10, once the buffer stopped giving jobs back on event-loop pauses (before
+   * that, 1,024 halved concurrency 10). The buffer's own time budgets still bound what a worker holds.
+   * See ADR 0004, Performance.
    */
-  readonly claimBatch = 512;
+  readonly claimBatch = 1024;
   readonly schema: string;
   /** The LISTEN/NOTIFY channel of this schema. */
   readonly channel: string;
