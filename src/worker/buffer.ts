@@ -19,8 +19,9 @@
  * and 39,324 of 40,000 jobs released and claimed again). The rate at which the buffer hands out jobs,
  * measured while it holds some (DRAIN_WINDOW_MS or DRAIN_WINDOW_RUNS), counts such a pause once. It must
  * agree before jobs are given back (until it is measured, only a stall gives jobs back), and it also
- * bounds the buffer: never more than it hands out in
- * DRAIN_BUDGET_MS (which also counts the worker's own time per job, which the mean leaves out).
+ * bounds the buffer: never more than it hands out in DRAIN_BUDGET_MS (which also counts the worker's own
+ * time per job, which the mean leaves out), but at least one job while handlers are short, so that the
+ * rate keeps being measured and a slow spell it recorded passes.
  *
  * Measured with no-op handlers (bench/RESULTS.md): concurrency 10 on SQLite went from ~32,000 to
  * ~48,000 jobs/s with a buffer. Lifting the former cap of 4 × concurrency in favour of the time bound gave
@@ -63,8 +64,11 @@ export function autoBuffer(
   drainMsPerRun?: number,
 ): number {
   const byTime = Math.floor((concurrency * BUFFER_BUDGET_MS) / Math.max(meanRunMs, 0.001));
+  // At least one: with none buffered the rate is never measured again, and a slow spell would stay.
   const byDrain =
-    drainMsPerRun === undefined ? Infinity : Math.floor(DRAIN_BUDGET_MS / Math.max(drainMsPerRun, 0.001));
+    drainMsPerRun === undefined
+      ? Infinity
+      : Math.max(1, Math.floor(DRAIN_BUDGET_MS / Math.max(drainMsPerRun, 0.001)));
   return Math.max(0, Math.min(byTime, byDrain, claimBatch - concurrency));
 }
 
@@ -139,8 +143,8 @@ export class RunBuffer {
   }
 
   /** A handler started: the buffer is moving. */
-  started(run: JobRun): void {
-    this.lastStartAt = run.startedAt;
+  started(): void {
+    this.lastStartAt = this.now();
   }
 
   /** A handler finished after `durationMs`: updates the mean, the target, and gives back any excess. */
@@ -166,7 +170,7 @@ export class RunBuffer {
    */
   checkStall(allSlotsBusy: boolean): void {
     if (!this.auto || this.runs.length === 0 || !allSlotsBusy) return;
-    if (performance.now() - this.lastStartAt <= SHED_BUDGET_MS) return;
+    if (this.now() - this.lastStartAt <= SHED_BUDGET_MS) return;
     this.target = 0;
     this.giveBackAfter(0);
   }

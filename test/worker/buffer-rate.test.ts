@@ -62,7 +62,7 @@ describe('worker buffer: the give-back rule', () => {
       buffer.observe(50);
       slow++;
     }
-    expect(slow).toBe(4);
+    expect(slow).toBeLessThanOrEqual(6);
     expect(givenBack.length).toBeGreaterThan(900);
     expect(buffer.length).toBeLessThanOrEqual(buffer.target);
     expect(buffer.target).toBe(0); // a 50 ms mean is not a short job
@@ -71,12 +71,32 @@ describe('worker buffer: the give-back rule', () => {
   it('gives nothing back on the mean alone before the rate is measured; a stall still empties it', () => {
     const { buffer, givenBack, fill, advance } = setup();
     for (let i = 0; i < 20; i++) buffer.observe(0.01);
+    buffer.started();
     fill(buffer.target);
     for (let i = 0; i < CONCURRENCY; i++) buffer.observe(50);
     expect(givenBack).toHaveLength(0);
-    advance(81);
+    advance(79);
+    buffer.checkStall(true);
+    expect(givenBack).toHaveLength(0);
+    advance(2);
     buffer.checkStall(true);
     expect(givenBack).toHaveLength(CLAIM_BATCH - CONCURRENCY);
     expect(buffer.length).toBe(0);
+  });
+
+  it('recovers from a slow spell it measured: the buffer keeps a job, so the rate is measured again', () => {
+    const { buffer, fill, handOut } = setup();
+    for (let i = 0; i < 20; i++) buffer.observe(0.01);
+    fill(buffer.target);
+    handOut(1, 50); // one hand-out after 50 ms (a handler's slow first call): 50 ms a job
+    buffer.observe(0.01);
+    expect(buffer.target).toBe(1);
+    // Handlers are fast again: each buffered job is handed out soon after it is claimed.
+    for (let i = 0; i < 5000 && buffer.target < CLAIM_BATCH - CONCURRENCY; i++) {
+      fill(Math.max(1, buffer.target));
+      handOut(buffer.length, 0.008);
+      buffer.observe(0.01);
+    }
+    expect(buffer.target).toBe(CLAIM_BATCH - CONCURRENCY);
   });
 });

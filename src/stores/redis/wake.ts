@@ -56,8 +56,8 @@ export class Subscriber {
     });
     const subscribe = () =>
       connection.subscribe(this.wakeChannel, this.eventsChannel).catch(() => {
-        // The connection closed before the reply: on purpose (close()), or lost, and then the next
-        // 'ready' subscribes again.
+        // Only when close() ends the connection before the reply (a lost connection keeps the command,
+        // which waits out the outage; each 'ready' subscribes again anyway).
       });
     // A Cluster client subscribes again on its own after a failover. A standalone one is configured not to
     // (connection.ts): ioredis would send that SUBSCRIBE with no one to handle its failure, and a close()
