@@ -54,8 +54,9 @@ const DEFAULT_CLAIM_BATCH = 128;
  * 400-job buffer at concurrency 100 measured 95 MB RSS for no gain; 256 measured ~10% slower at
  * concurrency 100). A store whose round trip is costly declares a larger `claimBatch`.
  * It never holds more than BUFFER_BUDGET_MS of work at the mean handler time (4 × concurrency at 5 ms),
- * nor, once `drainMsPerRun` is measured, more than it hands out in DRAIN_BUDGET_MS, so a job of higher
- * priority enqueued meanwhile waits at most about that long behind the buffer.
+ * nor, once `drainMsPerRun` is measured, more than it hands out in DRAIN_BUDGET_MS (but at least one job,
+ * so the rate keeps being measured), so a job of higher priority enqueued meanwhile waits at most about
+ * that long behind the buffer, or behind one job.
  */
 export function autoBuffer(
   concurrency: number,
@@ -88,7 +89,7 @@ export class RunBuffer {
   /** Jobs wanted ahead of the free slots. */
   target: number;
   private meanRunMs: number | undefined;
-  /** When a handler last started (performance.now()): a buffer that has not moved is stalled. */
+  /** When a handler last started (on this buffer's clock): a buffer that has not moved is stalled. */
   private lastStartAt = 0;
   /** Milliseconds per job handed out while the buffer holds some (see the file comment). */
   private drainMsPerRun: number | undefined;
@@ -137,7 +138,14 @@ export class RunBuffer {
     this.windowRuns++;
     if (this.windowMs < DRAIN_WINDOW_MS && this.windowRuns < DRAIN_WINDOW_RUNS) return;
     const sample = this.windowMs / this.windowRuns;
-    this.drainMsPerRun = this.drainMsPerRun === undefined ? sample : (this.drainMsPerRun + sample) / 2;
+    const last = this.drainMsPerRun;
+    // Halfway to each new window, but at once to one four times faster: a slow spell that has passed
+    // (the buffer then held a single job, see autoBuffer) should not keep the buffer small for long.
+    this.drainMsPerRun = last === undefined || sample < last / 4 ? sample : (last + sample) / 2;
+    this.resetWindow();
+  }
+
+  private resetWindow(): void {
     this.windowMs = 0;
     this.windowRuns = 0;
   }
@@ -187,5 +195,7 @@ export class RunBuffer {
     for (const run of this.runs.splice(keep)) {
       if (!run.reported && !run.discarded) this.options.giveBack(run);
     }
+    // Emptied: what the window measured before is not mixed with what comes after.
+    if (this.runs.length === 0) this.resetWindow();
   }
 }

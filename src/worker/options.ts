@@ -71,7 +71,7 @@ export interface WorkerOptions {
    * Jobs claimed ahead of free slots. `auto` (default): while handlers take under 5 ms on average, enough
    * for claims of about 128 jobs, or the store's `claimBatch` (1,024 on PostgreSQL), but never more than
    * about 20 ms of work per slot at the mean handler time, nor more than the worker starts in 40 ms at its
-   * measured rate; none for longer jobs. A number fixes it; 0 claims only for free slots.
+   * measured rate (but at least one job); none for longer jobs. A number fixes it; 0 claims only for free slots.
    */
   prefetch?: number | 'auto';
   /**
