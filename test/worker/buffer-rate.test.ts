@@ -31,7 +31,23 @@ function setup() {
       expect(buffer.next()).toBeDefined();
     }
   };
-  return { buffer, givenBack, fill, handOut, advance: (ms: number) => (now += ms) };
+  /**
+   * Handlers are fast: the worker claims up to the target and hands the jobs out quickly, until the
+   * target is whole again (checked); returns the claims that took.
+   */
+  const fastAgain = () => {
+    let claims = 0;
+    while (buffer.target < CLAIM_BATCH - CONCURRENCY && claims < 1000) {
+      fill(buffer.target);
+      handOut(buffer.length, 0.008);
+      buffer.observe(0.01);
+      expect(buffer.target).toBeGreaterThanOrEqual(1);
+      claims++;
+    }
+    expect(buffer.target).toBe(CLAIM_BATCH - CONCURRENCY);
+    return claims;
+  };
+  return { buffer, givenBack, fill, handOut, fastAgain, advance: (ms: number) => (now += ms) };
 }
 
 describe('worker buffer: the give-back rule', () => {
@@ -85,27 +101,17 @@ describe('worker buffer: the give-back rule', () => {
   });
 
   it('recovers from a slow spell it measured: the buffer keeps a job, so the rate is measured again', () => {
-    const { buffer, fill, handOut } = setup();
+    const { buffer, fill, handOut, fastAgain } = setup();
     for (let i = 0; i < 20; i++) buffer.observe(0.01);
     fill(1);
     handOut(1, 50); // one hand-out after 50 ms (a handler's slow first call): 50 ms a job
     buffer.observe(0.01);
     expect(buffer.target).toBe(1);
-    // Handlers are fast again: the worker claims up to the target, and hands the jobs out quickly.
-    let claims = 0;
-    while (buffer.target < CLAIM_BATCH - CONCURRENCY && claims < 1000) {
-      fill(buffer.target);
-      handOut(buffer.length, 0.008);
-      buffer.observe(0.01);
-      expect(buffer.target).toBeGreaterThanOrEqual(1);
-      claims++;
-    }
-    expect(buffer.target).toBe(CLAIM_BATCH - CONCURRENCY);
-    expect(claims).toBeLessThan(300); // 256 one-job claims make the first window; it counts at once
+    expect(fastAgain()).toBeLessThan(300); // 256 one-job claims make the first window; it counts at once
   });
 
   it('recovers after handlers were long (no buffer at all), whatever rate it measured before', () => {
-    const { buffer, fill, handOut } = setup();
+    const { buffer, fill, handOut, fastAgain } = setup();
     for (let i = 0; i < 20; i++) buffer.observe(0.01);
     fill(buffer.target);
     // 50 ms handlers: the buffer is given back, and none is kept while the mean is 5 ms or more.
@@ -117,13 +123,6 @@ describe('worker buffer: the give-back rule', () => {
     expect(buffer.target).toBe(0);
     for (let i = 0; i < 40 && buffer.target === 0; i++) buffer.observe(0.01);
     expect(buffer.target).toBeGreaterThanOrEqual(1);
-    let claims = 0;
-    while (buffer.target < CLAIM_BATCH - CONCURRENCY && claims < 1000) {
-      fill(buffer.target);
-      handOut(buffer.length, 0.008);
-      buffer.observe(0.01);
-      claims++;
-    }
-    expect(buffer.target).toBe(CLAIM_BATCH - CONCURRENCY);
+    fastAgain();
   });
 });
