@@ -150,9 +150,9 @@ export class RunBuffer {
     this.windowRuns = 0;
   }
 
-  /** A handler started: the buffer is moving. */
-  started(): void {
-    this.lastStartAt = this.now();
+  /** A handler started at `at` (the buffer's clock: the run's own start time): the buffer is moving. */
+  started(at: number): void {
+    this.lastStartAt = at;
   }
 
   /** A handler finished after `durationMs`: updates the mean, the target, and gives back any excess. */

@@ -343,7 +343,7 @@ export class Worker {
 
   private execute(run: JobRun): void {
     run.begin();
-    this.buffer.started();
+    this.buffer.started(run.startedAt);
     this.busy++;
     const job = run.job;
     if (this.wants('job:start')) this.emit('job:start', { job, workerId: this.id });

@@ -87,7 +87,7 @@ describe('worker buffer: the give-back rule', () => {
   it('gives nothing back on the mean alone before the rate is measured; a stall still empties it', () => {
     const { buffer, givenBack, fill, advance } = setup();
     for (let i = 0; i < 20; i++) buffer.observe(0.01);
-    buffer.started();
+    buffer.started(0); // the test clock has not moved yet
     fill(buffer.target);
     for (let i = 0; i < CONCURRENCY; i++) buffer.observe(50);
     expect(givenBack).toHaveLength(0);
