@@ -57,7 +57,10 @@ export interface WorkerOptions {
   abortGrace?: Duration;
   /** Stop gracefully on SIGINT/SIGTERM, then let the signal end the process. Default true. */
   handleSignals?: boolean;
-  /** How long finished jobs are kept. Default: completed 7 d, failed 30 d, cancelled 7 d. `false`: never pruned. */
+  /**
+   * How long finished jobs are kept. Default: completed 7 d, failed 30 d, cancelled 7 d. `false`: never
+   * pruned.
+   */
   retention?: RetentionOptions | false;
   /** How often the retention pruner runs. Default 60 s. */
   pruneInterval?: Duration;
@@ -71,15 +74,16 @@ export interface WorkerOptions {
    * Jobs claimed ahead of free slots. `auto` (default): while handlers take under 5 ms on average, enough
    * for claims of about 128 jobs, or the store's `claimBatch` (1,024 on PostgreSQL), but never more than
    * about 20 ms of work per slot at the mean handler time, nor more than the worker starts in 40 ms at its
-   * measured rate (but at least one job); none for longer jobs. A number fixes it; 0 claims only for free slots.
+   * measured rate (but at least one job); none for longer jobs. A number fixes it; 0 claims only for free
+   * slots.
    */
   prefetch?: number | 'auto';
   /**
    * Keep V8's heap close to what the process holds, for the whole process (see worker/heap.ts): the young
    * generation at its starting size, the old one grown to 1.5× what survives a full collection. About
-   * 20 MB less peak RSS under load, at about the same throughput. Default true. Process-wide and permanent: `false`
-   * leaves V8's sizing alone only if no other worker of the process started with the default. Each part
-   * is skipped when Node was started with a flag of its own for it.
+   * 20 MB less peak RSS under load, at about the same throughput. Default true. Process-wide and permanent:
+   * `false` leaves V8's sizing alone only if no other worker of the process started with the default. Each
+   * part is skipped when Node was started with a flag of its own for it.
    */
   leanHeap?: boolean;
 }
